@@ -1,0 +1,99 @@
+import type { JwtErrorCode } from './errors.ts';
+import type { JsonObject, JsonValue } from './json.ts';
+
+/** How an app treats tokens (SPEC §4). */
+export type JwtMode = 'disabled' | 'optional' | 'required';
+export const JWT_MODES: readonly JwtMode[] = ['disabled', 'optional', 'required'];
+
+export interface JwtSettings {
+  mode: JwtMode;
+  audience: string | null;
+  issuer: string | null;
+  clockToleranceSeconds: number;
+  maxTokenLifetimeSeconds: number | null;
+}
+
+/** Body of `PUT /admin/v1/apps/:appId/jwt`: `mode` plus any settings to change. */
+export interface JwtSettingsUpdate {
+  mode: JwtMode;
+  audience?: string | null;
+  issuer?: string | null;
+  clockToleranceSeconds?: number;
+  maxTokenLifetimeSeconds?: number | null;
+}
+
+export interface AppInfo {
+  id: string;
+  name: string;
+  jwt: JwtSettings;
+  createdAt: string;
+}
+
+/** Body of `POST /admin/v1/apps/:appId/keys`: exactly one of `pem` or `jwk`. */
+export interface KeyCreate {
+  pem?: string;
+  jwk?: JsonObject;
+  kid?: string;
+  label?: string;
+}
+
+export interface KeyInfo {
+  kid: string;
+  label: string | null;
+  /** Human-readable key type: `RSA 2048`, `EC P-256`, `Ed25519`. */
+  type: string;
+  /** The JWS algorithms this key may verify. */
+  algorithms: string[];
+  /** SHA-256 of the key's SPKI encoding, hex. */
+  fingerprint: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  useCount: number;
+}
+
+/** An event as the admin API returns it: as sent, plus where it came from. */
+export interface StoredEvent {
+  id: string;
+  type: 'track' | 'attributes' | 'alias';
+  name?: string;
+  timestamp: string;
+  sessionId?: string;
+  properties?: JsonObject;
+  attributes?: { [key: string]: JsonValue };
+  anonymousId?: string;
+  userId: string | null;
+  receivedAt: string;
+  /** true / false for identified users; null for anonymous data or mode `disabled`. */
+  verified: boolean | null;
+}
+
+export interface UserProfile {
+  userId: string;
+  attributes: { [key: string]: JsonValue };
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** How one batch's authentication ended. */
+export type AuthOutcome = 'verified' | 'unverified' | 'rejected' | 'skipped' | 'anonymous';
+
+export interface AuthStatsRow {
+  /** Start of the hour, ISO-8601. */
+  hour: string;
+  outcome: AuthOutcome;
+  code: JwtErrorCode | null;
+  reason: string | null;
+  batches: number;
+  events: number;
+}
+
+export interface AuthFailure {
+  at: string;
+  mode: JwtMode;
+  code: JwtErrorCode;
+  reason: string;
+  kid: string | null;
+  subject: string | null;
+  userId: string | null;
+  sdk: { name: string; version: string } | null;
+}

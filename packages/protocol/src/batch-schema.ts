@@ -1,0 +1,84 @@
+import { LIMITS } from './limits.ts';
+
+/*
+ * JSON Schema (draft-07, as Ajv and Fastify read it) of the ingestion body. Plain data so that
+ * this package stays dependency-free; the server compiles it once. Unknown fields are
+ * ignored rather than refused, so that a newer SDK never loses data on an older server.
+ */
+
+const id = { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength } as const;
+const timestamp = { type: 'string', format: 'date-time' } as const;
+const jsonObject = { type: 'object' } as const;
+
+const eventBase = {
+  id,
+  timestamp,
+  sessionId: id,
+} as const;
+
+export const trackEventSchema = {
+  type: 'object',
+  required: ['id', 'type', 'timestamp', 'name'],
+  properties: {
+    ...eventBase,
+    type: { const: 'track' },
+    name: { type: 'string', minLength: 1, maxLength: LIMITS.maxEventNameLength },
+    properties: jsonObject,
+  },
+} as const;
+
+export const attributesEventSchema = {
+  type: 'object',
+  required: ['id', 'type', 'timestamp', 'attributes'],
+  properties: {
+    ...eventBase,
+    type: { const: 'attributes' },
+    attributes: { type: 'object', minProperties: 1 },
+  },
+} as const;
+
+export const aliasEventSchema = {
+  type: 'object',
+  required: ['id', 'type', 'timestamp', 'anonymousId'],
+  properties: {
+    ...eventBase,
+    type: { const: 'alias' },
+    anonymousId: id,
+  },
+} as const;
+
+export const batchSchema = {
+  $id: 'signet/batch',
+  type: 'object',
+  required: ['batchId', 'user', 'events'],
+  properties: {
+    batchId: id,
+    sentAt: timestamp,
+    sdk: {
+      type: 'object',
+      required: ['name', 'version'],
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: LIMITS.maxSdkFieldLength },
+        version: { type: 'string', minLength: 1, maxLength: LIMITS.maxSdkFieldLength },
+      },
+    },
+    user: {
+      type: 'object',
+      minProperties: 1,
+      maxProperties: 1,
+      properties: { id, anonymousId: id },
+      additionalProperties: false,
+    },
+    events: {
+      type: 'array',
+      minItems: 1,
+      maxItems: LIMITS.maxEventsPerBatch,
+      items: {
+        type: 'object',
+        required: ['type'],
+        discriminator: { propertyName: 'type' },
+        oneOf: [trackEventSchema, attributesEventSchema, aliasEventSchema],
+      },
+    },
+  },
+} as const;

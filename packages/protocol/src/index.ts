@@ -1,0 +1,39 @@
+export type {
+  AppInfo,
+  AuthFailure,
+  AuthOutcome,
+  AuthStatsRow,
+  JwtMode,
+  JwtSettings,
+  JwtSettingsUpdate,
+  KeyCreate,
+  KeyInfo,
+  StoredEvent,
+  UserProfile,
+} from './admin.ts';
+export { JWT_MODES } from './admin.ts';
+export type {
+  AliasEvent,
+  AttributesEvent,
+  Batch,
+  BatchEvent,
+  BatchResponse,
+  BatchUser,
+  EventType,
+  SdkInfo,
+  TrackEvent,
+} from './batch.ts';
+export { batchSchema } from './batch-schema.ts';
+export type {
+  ErrorBody,
+  ErrorCode,
+  ErrorDetail,
+  ErrorType,
+  JwtErrorCode,
+  JwtErrorReason,
+  RequestErrorCode,
+  RequestErrorReason,
+} from './errors.ts';
+export { isJwtReason, JWT_ERROR_STATUS, JWT_ERRORS, REQUEST_ERRORS } from './errors.ts';
+export type { JsonObject, JsonValue } from './json.ts';
+export { LIMITS } from './limits.ts';

@@ -1,0 +1,29 @@
+/** The limits of SPEC §3–§5, enforced by the server and respected by the SDK. */
+export const LIMITS = {
+  /** Largest request body the ingestion endpoint reads (413 `BATCH_TOO_LARGE` beyond). */
+  maxBodyBytes: 512 * 1024,
+  /** Most events in one batch (413 `BATCH_TOO_LARGE` beyond). */
+  maxEventsPerBatch: 500,
+  /** Largest single event, serialised as JSON (400 `INVALID_BATCH` beyond). */
+  maxEventBytes: 32 * 1024,
+  /** Largest compact JWS the server decodes (`DECRYPTION_FAILED` / `malformed` beyond). */
+  maxTokenBytes: 8 * 1024,
+  /** Longest id of any kind: batch, event, user, anonymous, session, kid. */
+  maxIdLength: 128,
+  /** Longest event name. */
+  maxEventNameLength: 256,
+  /** Longest SDK name or version string. */
+  maxSdkFieldLength: 64,
+  /** Public keys an app may register (409 `KEY_LIMIT` beyond). */
+  maxKeysPerApp: 5,
+  /** Newest authentication failures kept per app for the dashboard. */
+  maxFailuresKept: 1000,
+  /** Default and bounds of an app's clock tolerance, in seconds. */
+  defaultClockToleranceSeconds: 60,
+  maxClockToleranceSeconds: 300,
+  /** `GET …/events` page size: default and maximum. */
+  defaultEventsPageSize: 100,
+  maxEventsPageSize: 1000,
+  /** Smallest RSA modulus accepted for a public key. */
+  minRsaBits: 2048,
+} as const;

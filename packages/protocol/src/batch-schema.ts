@@ -48,7 +48,6 @@ export const aliasEventSchema = {
 } as const;
 
 export const batchSchema = {
-  $id: 'signet/batch',
   type: 'object',
   required: ['batchId', 'user', 'events'],
   properties: {

@@ -1,0 +1,149 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { requireAdmin } from './admin-auth.ts';
+import type { AdminTokenCheck } from './admin-token.ts';
+import { AppRegistry } from './auth/app-registry.ts';
+import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
+import { ApiError } from './errors.ts';
+import { createMetrics } from './metrics.ts';
+import { createRateLimits } from './rate-limits.ts';
+import { adminAppRoutes } from './routes/admin-apps.ts';
+import { adminDataRoutes } from './routes/admin-data.ts';
+import { adminKeyRoutes } from './routes/admin-keys.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
+import { healthRoutes } from './routes/health.ts';
+import { ingestRoutes } from './routes/ingest.ts';
+import { StorageUnavailableError, type Store } from './store/store.ts';
+
+export interface BuildAppOptions {
+  store: Store;
+  adminToken: AdminTokenCheck;
+  config?: Partial<ServerConfig>;
+  /** Fastify logger options; false (the default) for tests. */
+  logger?: FastifyServerOptions['logger'];
+  /** Injectable clock, in ms. */
+  now?: () => number;
+}
+
+/**
+ * Builds the Fastify app: ingestion, admin API, health, metrics, docs and the dashboard page.
+ * Listening is the caller's job (main.ts), so tests can use `inject()` or a real port.
+ */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const config = { ...DEFAULT_CONFIG, ...options.config };
+  const now = options.now ?? Date.now;
+  const { store } = options;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    trustProxy: config.trustProxy,
+    requestIdHeader: 'x-request-id',
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    ajv: { customOptions: { allErrors: true, discriminator: true, coerceTypes: false } },
+    clientErrorHandler: answerClientError,
+  });
+
+  const metrics = createMetrics();
+  const registry = new AppRegistry(store, config.tokenCacheSize);
+  const rateLimits = await createRateLimits(app, {
+    appPerMinute: config.rateLimitAppPerMinute,
+    clientPerMinute: config.rateLimitClientPerMinute,
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requests.inc({
+      route: request.routeOptions.url ?? 'unmatched',
+      method: request.method,
+      status: String(reply.statusCode),
+    });
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const answer = toApiError(error, request.url.startsWith('/v1/'), config.retryAfterSeconds);
+    if (answer.status >= 500 && answer.code !== 'STORAGE_UNAVAILABLE') request.log.error({ err: error }, 'request failed');
+    if (answer.code === 'STORAGE_UNAVAILABLE') request.log.warn({ err: error.message }, 'storage unavailable');
+    return reply.code(answer.status).headers(answer.headers).send(answer.toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ApiError('NOT_FOUND', 'unknown_route', `No route ${request.method} ${request.url.split('?')[0]}`);
+    return reply.code(error.status).send(error.toBody());
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Signet', version: '0.1.0', description: 'Verified ingestion and the admin API.' },
+      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(ingestRoutes, { store, registry, metrics, rateLimits, now });
+  await app.register(
+    async (admin) => {
+      admin.addHook('onRequest', requireAdmin(options.adminToken));
+      const deps = { store, registry, now };
+      await admin.register(adminAppRoutes, deps);
+      await admin.register(adminKeyRoutes, deps);
+      await admin.register(adminDataRoutes, deps);
+    },
+    { prefix: '/admin/v1' },
+  );
+  await app.register(healthRoutes, { store, metrics });
+  await app.register(dashboardRoutes);
+  return app;
+}
+
+/** Every failure as one registry error: the status and body the client sees. */
+function toApiError(error: FastifyError, ingestion: boolean, retryAfterSeconds: number): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof StorageUnavailableError) {
+    return new ApiError(
+      'STORAGE_UNAVAILABLE',
+      'database_unavailable',
+      'The database is unavailable; nothing was stored. Retry later.',
+      undefined,
+      { 'retry-after': String(retryAfterSeconds) },
+    );
+  }
+  const invalid = ingestion ? 'INVALID_BATCH' : 'INVALID_REQUEST';
+  if (error.validation) {
+    const details = error.validation.map((v) => {
+      const missing = (v.params as { missingProperty?: string }).missingProperty;
+      return {
+        pointer: missing === undefined ? v.instancePath : `${v.instancePath}/${missing}`,
+        message: v.message ?? 'is invalid',
+      };
+    });
+    return new ApiError(invalid, 'invalid_field', `Invalid request: ${error.message}`, details);
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return ingestion
+        ? new ApiError('BATCH_TOO_LARGE', 'body_too_large', 'The body is larger than 512 KiB; send smaller batches')
+        : new ApiError('INVALID_REQUEST', 'body_too_large', 'The body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'not_json', 'Send the body as Content-Type: application/json');
+  }
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return new ApiError(invalid, 'invalid_json', `The body is not valid JSON: ${error.message}`);
+  }
+  return new ApiError('INTERNAL_ERROR', 'unexpected', 'Unexpected server error');
+}
+
+/** Errors Node's HTTP parser raises before Fastify sees a request, answered in our error shape. */
+function answerClientError(error: Error & { code?: string }, socket: import('node:net').Socket): void {
+  if (!socket.writable) return socket.destroy();
+  const headersTooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const apiError = headersTooLarge
+    ? new ApiError('HEADERS_TOO_LARGE', 'headers_too_large', 'Request headers are too large (a token is at most 8 KiB)')
+    : new ApiError('INVALID_REQUEST', 'invalid_field', 'Malformed HTTP request');
+  const body = JSON.stringify(apiError.toBody());
+  socket.end(
+    `HTTP/1.1 ${apiError.status} ${headersTooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

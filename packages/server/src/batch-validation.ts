@@ -1,0 +1,88 @@
+import { type Batch, type BatchEvent, type ErrorDetail, LIMITS } from '@signet/protocol';
+import type { FastifySchemaValidationError } from 'fastify';
+import { ApiError } from './errors.ts';
+import type { EventToStore } from './store/store.ts';
+
+const MAX_DETAILS = 50;
+
+/** Turns schema errors into the SPEC's 400/413 answers, each bad field named by JSON pointer. */
+export function schemaFailure(errors: FastifySchemaValidationError[]): ApiError {
+  if (errors.some((e) => e.instancePath === '/events' && e.keyword === 'maxItems')) {
+    return new ApiError(
+      'BATCH_TOO_LARGE',
+      'too_many_events',
+      `A batch carries at most ${LIMITS.maxEventsPerBatch} events`,
+    );
+  }
+  const details = new Map<string, ErrorDetail>();
+  for (const e of errors) {
+    // oneOf/discriminator wrap the real cause; the branch's own error says more.
+    if (e.keyword === 'oneOf' && errors.length > 1) continue;
+    const missing = (e.params as { missingProperty?: string }).missingProperty;
+    const pointer = missing === undefined ? e.instancePath : `${e.instancePath}/${escapePointer(missing)}`;
+    if (!details.has(pointer)) details.set(pointer, { pointer, message: e.message ?? 'is invalid' });
+  }
+  const list = [...details.values()].slice(0, MAX_DETAILS);
+  return new ApiError('INVALID_BATCH', 'invalid_field', describe(list), list);
+}
+
+function describe(details: ErrorDetail[]): string {
+  const first = details[0];
+  if (!first) return 'The batch is not valid';
+  const where = first.pointer === '' ? 'the body' : first.pointer;
+  const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
+  return `Invalid batch: ${where} ${first.message}${more}`;
+}
+
+function escapePointer(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+/**
+ * The checks a schema cannot express, then each event reduced to its known fields and
+ * serialised once: the size limit applies to what is stored.
+ */
+export function prepareEvents(batch: Batch): EventToStore[] {
+  const identified = 'id' in batch.user;
+  const problems: ErrorDetail[] = [];
+  const prepared = batch.events.map((event, i) => {
+    const body = JSON.stringify(knownFields(event));
+    if (Buffer.byteLength(body, 'utf8') > LIMITS.maxEventBytes) {
+      problems.push({ pointer: `/events/${i}`, message: `is larger than ${LIMITS.maxEventBytes} bytes` });
+    }
+    if (event.type === 'alias' && !identified) {
+      problems.push({ pointer: `/events/${i}/type`, message: 'alias is only valid in a batch of an identified user' });
+    }
+    return toStore(event, body);
+  });
+  if (problems.length > 0) {
+    const tooLarge = problems.some((p) => p.message.startsWith('is larger'));
+    throw new ApiError('INVALID_BATCH', tooLarge ? 'event_too_large' : 'invalid_field', describe(problems), problems);
+  }
+  return prepared;
+}
+
+function knownFields(event: BatchEvent): BatchEvent {
+  const base = { id: event.id, type: event.type, timestamp: event.timestamp };
+  const session = event.sessionId === undefined ? {} : { sessionId: event.sessionId };
+  switch (event.type) {
+    case 'track':
+      return { ...base, ...session, type: 'track', name: event.name, ...(event.properties && { properties: event.properties }) };
+    case 'attributes':
+      return { ...base, ...session, type: 'attributes', attributes: event.attributes };
+    case 'alias':
+      return { ...base, ...session, type: 'alias', anonymousId: event.anonymousId };
+  }
+}
+
+function toStore(event: BatchEvent, body: string): EventToStore {
+  return {
+    id: event.id,
+    type: event.type,
+    name: event.type === 'track' ? event.name : null,
+    sessionId: event.sessionId ?? null,
+    body,
+    ...(event.type === 'attributes' && { attributes: event.attributes }),
+    ...(event.type === 'alias' && { aliasOf: event.anonymousId }),
+  };
+}

@@ -1,0 +1,85 @@
+/** Server settings, read from the environment once at start (each is also a `signet serve` flag). */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  /** When set, the admin token; when unset, one is generated on first start and stored hashed. */
+  adminToken: string | null;
+  logLevel: string;
+  /** Ingestion requests per minute per app and per client address; 0 turns a limit off. */
+  rateLimitAppPerMinute: number;
+  rateLimitClientPerMinute: number;
+  /** Verified tokens remembered per app, so a repeated token costs no signature check. */
+  tokenCacheSize: number;
+  /** Seconds a client is told to wait after a 503. */
+  retryAfterSeconds: number;
+  sqliteBusyTimeoutMs: number;
+  /** Trust X-Forwarded-For from a reverse proxy (for per-client rate limits). */
+  trustProxy: boolean;
+}
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  port: 4000,
+  host: '127.0.0.1',
+  databaseUrl: 'sqlite:./signet.db',
+  adminToken: null,
+  logLevel: 'info',
+  rateLimitAppPerMinute: 30_000,
+  rateLimitClientPerMinute: 6_000,
+  tokenCacheSize: 10_000,
+  retryAfterSeconds: 5,
+  sqliteBusyTimeoutMs: 5_000,
+  trustProxy: false,
+};
+
+/** The environment variable behind each setting, for the README's table and error messages. */
+export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
+  port: 'PORT',
+  host: 'HOST',
+  databaseUrl: 'SIGNET_DATABASE_URL',
+  adminToken: 'SIGNET_ADMIN_TOKEN',
+  logLevel: 'SIGNET_LOG_LEVEL',
+  rateLimitAppPerMinute: 'SIGNET_RATE_LIMIT_APP_PER_MINUTE',
+  rateLimitClientPerMinute: 'SIGNET_RATE_LIMIT_CLIENT_PER_MINUTE',
+  tokenCacheSize: 'SIGNET_TOKEN_CACHE_SIZE',
+  retryAfterSeconds: 'SIGNET_RETRY_AFTER_SECONDS',
+  sqliteBusyTimeoutMs: 'SIGNET_SQLITE_BUSY_TIMEOUT_MS',
+  trustProxy: 'SIGNET_TRUST_PROXY',
+};
+
+/** Reads and checks the configuration; throws one clear message naming the bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const config: ServerConfig = { ...DEFAULT_CONFIG };
+  const text = (key: keyof ServerConfig): string | undefined => {
+    const value = env[CONFIG_ENV[key]];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const integer = (key: keyof ServerConfig, min: number, max: number): number | undefined => {
+    const value = text(key);
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new Error(`${CONFIG_ENV[key]} must be an integer from ${min} to ${max}, got "${value}"`);
+    }
+    return n;
+  };
+  config.port = integer('port', 0, 65_535) ?? config.port;
+  config.host = text('host') ?? config.host;
+  config.databaseUrl = text('databaseUrl') ?? config.databaseUrl;
+  config.adminToken = text('adminToken') ?? null;
+  config.logLevel = text('logLevel') ?? config.logLevel;
+  config.rateLimitAppPerMinute = integer('rateLimitAppPerMinute', 0, 1e9) ?? config.rateLimitAppPerMinute;
+  config.rateLimitClientPerMinute = integer('rateLimitClientPerMinute', 0, 1e9) ?? config.rateLimitClientPerMinute;
+  config.tokenCacheSize = integer('tokenCacheSize', 0, 10_000_000) ?? config.tokenCacheSize;
+  config.retryAfterSeconds = integer('retryAfterSeconds', 1, 3600) ?? config.retryAfterSeconds;
+  config.sqliteBusyTimeoutMs = integer('sqliteBusyTimeoutMs', 0, 600_000) ?? config.sqliteBusyTimeoutMs;
+  const trust = text('trustProxy');
+  if (trust !== undefined && !['true', 'false', '1', '0'].includes(trust)) {
+    throw new Error(`${CONFIG_ENV.trustProxy} must be true or false, got "${trust}"`);
+  }
+  config.trustProxy = trust === 'true' || trust === '1';
+  if (config.adminToken !== null && config.adminToken.length < 16) {
+    throw new Error(`${CONFIG_ENV.adminToken} must be at least 16 characters`);
+  }
+  return config;
+}

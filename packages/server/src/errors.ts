@@ -1,0 +1,44 @@
+import {
+  type ErrorBody,
+  type ErrorDetail,
+
+  type JwtErrorCode,
+  REQUEST_ERRORS,
+  type RequestErrorCode,
+} from '@signet/protocol';
+
+/**
+ * A request or server error with its registry code. The status comes from the registry,
+ * so one table (packages/protocol) decides every status the server answers.
+ */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: RequestErrorCode,
+    readonly reason: string,
+    message: string,
+    readonly details?: ErrorDetail[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = REQUEST_ERRORS[code].status;
+  }
+
+  toBody(): ErrorBody {
+    const error: ErrorBody['error'] = {
+      type: REQUEST_ERRORS[this.code].type,
+      code: this.code,
+      reason: this.reason,
+      message: this.message,
+    };
+    if (this.details) error.details = this.details;
+    return { error };
+  }
+}
+
+/** The 401 body of a JWT failure in `required` mode. Carries code and reason, never the token. */
+export function jwtErrorBody(code: JwtErrorCode, reason: string, message: string): ErrorBody {
+  return { error: { type: 'jwt', code, reason, message } };
+}
+

@@ -1,0 +1,37 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** The server's Prometheus metrics, on a registry of its own (one per app instance). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'signet_' });
+  return {
+    registry,
+    requests: new Counter({
+      name: 'signet_http_requests_total',
+      help: 'HTTP requests by route, method and status.',
+      labelNames: ['route', 'method', 'status'] as const,
+      registers: [registry],
+    }),
+    authOutcomes: new Counter({
+      name: 'signet_auth_outcomes_total',
+      help: 'Ingested batches by authentication outcome, JWT error code and reason.',
+      labelNames: ['outcome', 'code', 'reason'] as const,
+      registers: [registry],
+    }),
+    batchEvents: new Histogram({
+      name: 'signet_batch_events',
+      help: 'Events per ingested batch.',
+      buckets: [1, 5, 10, 20, 50, 100, 200, 500],
+      registers: [registry],
+    }),
+    verificationSeconds: new Histogram({
+      name: 'signet_token_verification_seconds',
+      help: 'Time to check one token, by whether the verified-token cache answered.',
+      labelNames: ['cached'] as const,
+      buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05],
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

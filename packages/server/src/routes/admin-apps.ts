@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { JWT_MODES, type JwtSettings, type JwtSettingsUpdate, LIMITS } from '@signet/protocol';
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../errors.ts';
+import { appToWire } from '../wire.ts';
+import { type AdminDeps, appIdParams, appNotFound, requireApp } from './admin-shared.ts';
+
+const nullableText = { type: ['string', 'null'], minLength: 1, maxLength: 1024 } as const;
+
+/** Apps and their JWT settings (SPEC §5). */
+export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  app.post<{ Body: { name: string } }>(
+    '/apps',
+    {
+      schema: {
+        summary: 'Create an app (JWT mode starts as disabled)',
+        tags: ['apps'],
+        body: {
+          type: 'object',
+          required: ['name'],
+          properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const row = {
+        id: `app_${randomBytes(8).toString('hex')}`,
+        name: request.body.name.trim() || request.body.name,
+        jwt: {
+          mode: 'disabled',
+          audience: null,
+          issuer: null,
+          clockToleranceSeconds: LIMITS.defaultClockToleranceSeconds,
+          maxTokenLifetimeSeconds: null,
+        } satisfies JwtSettings,
+        createdAt: deps.now(),
+      };
+      await deps.store.createApp(row);
+      return reply.code(201).send(appToWire(row));
+    },
+  );
+
+  app.get('/apps', { schema: { summary: 'List apps', tags: ['apps'] } }, async () => ({
+    apps: (await deps.store.listApps()).map(appToWire),
+  }));
+
+  app.get<{ Params: { appId: string } }>(
+    '/apps/:appId',
+    { schema: { summary: 'One app', tags: ['apps'], params: appIdParams } },
+    async (request) => {
+      return appToWire(await requireApp(deps.store, request.params.appId));
+    },
+  );
+
+  app.put<{ Params: { appId: string }; Body: JwtSettingsUpdate }>(
+    '/apps/:appId/jwt',
+    {
+      schema: {
+        summary: 'Set the JWT mode and checks; omitted fields keep their value, null clears',
+        tags: ['apps'],
+        params: appIdParams,
+        body: {
+          type: 'object',
+          required: ['mode'],
+          additionalProperties: false,
+          properties: {
+            mode: { type: 'string', enum: [...JWT_MODES] },
+            audience: nullableText,
+            issuer: nullableText,
+            clockToleranceSeconds: { type: 'integer', minimum: 0, maximum: LIMITS.maxClockToleranceSeconds },
+            maxTokenLifetimeSeconds: { type: ['integer', 'null'], minimum: 1, maximum: 31_536_000 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { appId } = request.params;
+      const current = await requireApp(deps.store, appId);
+      const body = request.body;
+      const jwt: JwtSettings = {
+        mode: body.mode,
+        audience: body.audience === undefined ? current.jwt.audience : body.audience,
+        issuer: body.issuer === undefined ? current.jwt.issuer : body.issuer,
+        clockToleranceSeconds: body.clockToleranceSeconds ?? current.jwt.clockToleranceSeconds,
+        maxTokenLifetimeSeconds:
+          body.maxTokenLifetimeSeconds === undefined ? current.jwt.maxTokenLifetimeSeconds : body.maxTokenLifetimeSeconds,
+      };
+      const result = await deps.store.updateJwtSettings(appId, jwt, deps.now());
+      if (result === 'no_app') throw appNotFound();
+      if (result === 'no_keys') {
+        throw new ApiError('NO_KEYS', 'no_keys_registered', 'Register a public key before setting the mode to required');
+      }
+      deps.registry.invalidate(appId);
+      return result.jwt;
+    },
+  );
+}

@@ -1,0 +1,112 @@
+import { type AuthStatsRow, type JwtErrorCode, LIMITS } from '@signet/protocol';
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../errors.ts';
+import { eventToWire, failureToWire, userToWire } from '../wire.ts';
+import { type AdminDeps, appIdParams, requireApp } from './admin-shared.ts';
+
+const HOUR_MS = 3_600_000;
+const MAX_STATS_HOURS = 24 * 31;
+
+const pageSize = {
+  type: 'integer',
+  minimum: 1,
+  maximum: LIMITS.maxEventsPageSize,
+  default: LIMITS.defaultEventsPageSize,
+} as const;
+
+/** What was stored and what was refused: events, profiles, auth outcomes and failures (SPEC §5). */
+export async function adminDataRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  app.get<{ Params: { appId: string }; Querystring: { userId?: string; limit: number } }>(
+    '/apps/:appId/events',
+    {
+      schema: {
+        summary: 'Newest events first, optionally of one user',
+        tags: ['data'],
+        params: appIdParams,
+        querystring: {
+          type: 'object',
+          properties: { userId: { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength }, limit: pageSize },
+        },
+      },
+    },
+    async (request) => {
+      const { appId } = request.params;
+      await requireApp(deps.store, appId);
+      const rows = await deps.store.listEvents(appId, request.query);
+      return { events: rows.map(eventToWire) };
+    },
+  );
+
+  app.get<{ Params: { appId: string; userId: string } }>(
+    '/apps/:appId/users/:userId',
+    {
+      schema: {
+        summary: "A user's merged attributes and first/last seen",
+        tags: ['data'],
+        params: {
+          ...appIdParams,
+          required: ['appId', 'userId'],
+          properties: { ...appIdParams.properties, userId: { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength } },
+        },
+      },
+    },
+    async (request) => {
+      const { appId, userId } = request.params;
+      await requireApp(deps.store, appId);
+      const user = await deps.store.getUser(appId, userId);
+      if (!user) throw new ApiError('NOT_FOUND', 'unknown_user', 'No data has been stored for this user');
+      return userToWire(user);
+    },
+  );
+
+  app.get<{ Params: { appId: string }; Querystring: { hours: number } }>(
+    '/apps/:appId/auth/stats',
+    {
+      schema: {
+        summary: 'Batches and events per hour by authentication outcome, code and reason',
+        tags: ['auth'],
+        params: appIdParams,
+        querystring: {
+          type: 'object',
+          properties: { hours: { type: 'integer', minimum: 1, maximum: MAX_STATS_HOURS, default: 24 } },
+        },
+      },
+    },
+    async (request) => {
+      const { appId } = request.params;
+      await requireApp(deps.store, appId);
+      const { hours } = request.query;
+      const since = Math.floor(deps.now() / HOUR_MS) * HOUR_MS - (hours - 1) * HOUR_MS;
+      const rows: AuthStatsRow[] = (await deps.store.authStats(appId, since)).map((r) => ({
+        ...r,
+        hour: new Date(r.hour).toISOString(),
+        code: r.code as JwtErrorCode | null,
+      }));
+      const totals: Record<string, { batches: number; events: number }> = {};
+      for (const r of rows) {
+        const t = (totals[r.outcome] ??= { batches: 0, events: 0 });
+        t.batches += r.batches;
+        t.events += r.events;
+      }
+      return { since: new Date(since).toISOString(), hours, totals, rows };
+    },
+  );
+
+  app.get<{ Params: { appId: string }; Querystring: { limit: number } }>(
+    '/apps/:appId/auth/failures',
+    {
+      schema: {
+        summary: 'The newest authentication failures (never the token)',
+        tags: ['auth'],
+        params: appIdParams,
+        querystring: { type: 'object', properties: { limit: pageSize } },
+      },
+    },
+    async (request) => {
+      const { appId } = request.params;
+      await requireApp(deps.store, appId);
+      const rows = await deps.store.authFailures(appId, request.query.limit);
+      return { failures: rows.map(failureToWire) };
+    },
+  );
+}

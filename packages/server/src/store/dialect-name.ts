@@ -1,0 +1,2 @@
+/** The storage backends Signet runs on. */
+export type DialectName = 'sqlite' | 'postgres';

@@ -1,0 +1,505 @@
+import { type AuthOutcome, type JsonValue, type JwtMode, LIMITS } from '@signet/protocol';
+import { type Kysely, Migrator, type Transaction } from 'kysely';
+import type { DialectName } from './dialect-name.ts';
+import { migrationProvider } from './migrations/index.ts';
+import type { Database } from './schema.ts';
+import {
+  type AddKeyResult,
+  type AppRow,
+  type BatchToStore,
+  type FailureRow,
+  type FailureToKeep,
+  type KeyRow,
+  type OutcomeRow,
+  type OutcomeToCount,
+  type RejectionToRecord,
+  type RemoveKeyResult,
+  type Store,
+  type StoredEventRow,
+  StorageUnavailableError,
+  type UpdateJwtResult,
+  type UserRow,
+} from './store.ts';
+
+const HOUR_MS = 3_600_000;
+const FAILURES_KEPT = LIMITS.maxFailuresKept;
+
+/**
+ * The Store written once over Kysely; a backend supplies the connection, its dialect name and
+ * how to recognise "the database is unavailable" among its driver's errors.
+ */
+export abstract class KyselyStore implements Store {
+  protected constructor(
+    protected readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+  ) {}
+
+  /** True when `error` means the database is unreachable or cannot write right now. */
+  protected abstract isUnavailable(error: unknown): boolean;
+
+  /** Runs `work`, turning the backend's outage errors into StorageUnavailableError. */
+  protected async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof StorageUnavailableError) throw error;
+      if (this.isUnavailable(error)) {
+        throw new StorageUnavailableError(`database unavailable: ${(error as Error).message}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
+    const { error } = await this.guard(() => migrator.migrateToLatest());
+    if (error) throw error;
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  abstract ping(): Promise<void>;
+
+  getSetting(key: string): Promise<string | null> {
+    return this.guard(async () => {
+      const row = await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+      return row?.value ?? null;
+    });
+  }
+
+  putSettingIfAbsent(key: string, value: string): Promise<string> {
+    return this.guard(async () => {
+      await this.db
+        .insertInto('settings')
+        .values({ key, value })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+      const row = await this.db
+        .selectFrom('settings')
+        .select('value')
+        .where('key', '=', key)
+        .executeTakeFirstOrThrow();
+      return row.value;
+    });
+  }
+
+  createApp(app: AppRow): Promise<void> {
+    return this.guard(async () => {
+      await this.db
+        .insertInto('apps')
+        .values({
+          id: app.id,
+          name: app.name,
+          jwt_mode: app.jwt.mode,
+          audience: app.jwt.audience,
+          issuer: app.jwt.issuer,
+          clock_tolerance_seconds: app.jwt.clockToleranceSeconds,
+          max_token_lifetime_seconds: app.jwt.maxTokenLifetimeSeconds,
+          created_at: app.createdAt,
+          updated_at: app.createdAt,
+        })
+        .execute();
+    });
+  }
+
+  listApps(): Promise<AppRow[]> {
+    return this.guard(async () => {
+      const rows = await this.db.selectFrom('apps').selectAll().orderBy('created_at').orderBy('id').execute();
+      return rows.map(toAppRow);
+    });
+  }
+
+  getApp(appId: string): Promise<AppRow | null> {
+    return this.guard(async () => {
+      const row = await this.db.selectFrom('apps').selectAll().where('id', '=', appId).executeTakeFirst();
+      return row ? toAppRow(row) : null;
+    });
+  }
+
+  updateJwtSettings(appId: string, jwt: AppRow['jwt'], now: number): Promise<UpdateJwtResult> {
+    return this.guard(() =>
+      this.db.transaction().execute(async (trx) => {
+        const app = await trx.selectFrom('apps').selectAll().where('id', '=', appId).executeTakeFirst();
+        if (!app) return 'no_app';
+        if (jwt.mode === 'required' && (await countKeys(trx, appId)) === 0) return 'no_keys';
+        await trx
+          .updateTable('apps')
+          .set({
+            jwt_mode: jwt.mode,
+            audience: jwt.audience,
+            issuer: jwt.issuer,
+            clock_tolerance_seconds: jwt.clockToleranceSeconds,
+            max_token_lifetime_seconds: jwt.maxTokenLifetimeSeconds,
+            updated_at: now,
+          })
+          .where('id', '=', appId)
+          .execute();
+        return { ...toAppRow(app), jwt };
+      }),
+    );
+  }
+
+  listKeys(appId: string): Promise<KeyRow[]> {
+    return this.guard(async () => {
+      const rows = await this.db
+        .selectFrom('app_keys')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .orderBy('created_at')
+        .orderBy('kid')
+        .execute();
+      return rows.map((r) => ({
+        kid: r.kid,
+        label: r.label,
+        type: r.type,
+        algorithms: JSON.parse(r.algorithms) as string[],
+        jwk: JSON.parse(r.jwk) as Record<string, unknown>,
+        fingerprint: r.fingerprint,
+        createdAt: Number(r.created_at),
+        lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+        useCount: Number(r.use_count),
+      }));
+    });
+  }
+
+  addKey(appId: string, key: KeyRow, maxKeys: number): Promise<AddKeyResult> {
+    return this.guard(() =>
+      this.db.transaction().execute(async (trx) => {
+        if (!(await lockApp(trx, appId, this.dialect))) return 'no_app';
+        const existing = await trx
+          .selectFrom('app_keys')
+          .select('kid')
+          .where('app_id', '=', appId)
+          .where('kid', '=', key.kid)
+          .executeTakeFirst();
+        if (existing) return 'exists';
+        if ((await countKeys(trx, appId)) >= maxKeys) return 'limit';
+        await trx
+          .insertInto('app_keys')
+          .values({
+            app_id: appId,
+            kid: key.kid,
+            label: key.label,
+            type: key.type,
+            algorithms: JSON.stringify(key.algorithms),
+            jwk: JSON.stringify(key.jwk),
+            fingerprint: key.fingerprint,
+            created_at: key.createdAt,
+            last_used_at: null,
+            use_count: 0,
+          })
+          .execute();
+        return 'added';
+      }),
+    );
+  }
+
+  removeKey(appId: string, kid: string): Promise<RemoveKeyResult> {
+    return this.guard(() =>
+      this.db.transaction().execute(async (trx) => {
+        const app = await lockApp(trx, appId, this.dialect);
+        if (!app) return 'not_found';
+        const key = await trx
+          .selectFrom('app_keys')
+          .select('kid')
+          .where('app_id', '=', appId)
+          .where('kid', '=', kid)
+          .executeTakeFirst();
+        if (!key) return 'not_found';
+        if (app.jwt_mode === 'required' && (await countKeys(trx, appId)) <= 1) return 'last_key';
+        await trx.deleteFrom('app_keys').where('app_id', '=', appId).where('kid', '=', kid).execute();
+        return 'removed';
+      }),
+    );
+  }
+
+  storeBatch(batch: BatchToStore): Promise<{ accepted: number; duplicates: number }> {
+    return this.guard(() =>
+      this.db.transaction().execute(async (trx) => {
+        // A batch may repeat an id; the first occurrence is the one kept, as on a re-send.
+        const seen = new Set<string>();
+        const unique = batch.events.filter((e) => !seen.has(e.id) && seen.add(e.id));
+        const verified = batch.verified === null ? null : batch.verified ? 1 : 0;
+        const inserted = await trx
+          .insertInto('events')
+          .values(
+            unique.map((e) => ({
+              app_id: batch.appId,
+              id: e.id,
+              type: e.type,
+              name: e.name,
+              user_id: batch.userId,
+              anonymous_id: batch.anonymousId,
+              session_id: e.sessionId,
+              batch_id: batch.batchId,
+              sdk_name: batch.sdkName,
+              sdk_version: batch.sdkVersion,
+              verified,
+              received_at: batch.receivedAt,
+              body: e.body,
+            })),
+          )
+          .onConflict((oc) => oc.columns(['app_id', 'id']).doNothing())
+          .returning('id')
+          .execute();
+        const isNew = new Set(inserted.map((r) => r.id));
+        const fresh = unique.filter((e) => isNew.has(e.id));
+
+        if (batch.userId !== null) {
+          await this.touchUser(trx, batch, fresh);
+          const aliases = fresh.flatMap((e) => (e.aliasOf ? [e.aliasOf] : []));
+          if (aliases.length > 0) {
+            await trx
+              .insertInto('aliases')
+              .values(
+                aliases.map((anonymousId) => ({
+                  app_id: batch.appId,
+                  anonymous_id: anonymousId,
+                  user_id: batch.userId as string,
+                  created_at: batch.receivedAt,
+                })),
+              )
+              .onConflict((oc) => oc.columns(['app_id', 'anonymous_id', 'user_id']).doNothing())
+              .execute();
+          }
+        }
+        if (batch.keyUsed !== null) {
+          await trx
+            .updateTable('app_keys')
+            .set((eb) => ({ use_count: eb('use_count', '+', 1), last_used_at: batch.receivedAt }))
+            .where('app_id', '=', batch.appId)
+            .where('kid', '=', batch.keyUsed)
+            .execute();
+        }
+        await countOutcome(trx, batch.appId, batch.receivedAt, batch.outcome, batch.events.length);
+        if (batch.failure) await keepFailure(trx, batch.appId, batch.receivedAt, batch.failure);
+        return { accepted: fresh.length, duplicates: batch.events.length - fresh.length };
+      }),
+    );
+  }
+
+  /** Creates or refreshes the profile, merging new attribute events in batch order. */
+  private async touchUser(
+    trx: Transaction<Database>,
+    batch: BatchToStore,
+    fresh: BatchToStore['events'],
+  ): Promise<void> {
+    const userId = batch.userId as string;
+    const existing = await lockUser(trx, batch.appId, userId, this.dialect);
+    // A null-prototype object: attribute keys such as "__proto__" stay plain data.
+    const attributes: Record<string, JsonValue> = Object.assign(
+      Object.create(null),
+      existing ? JSON.parse(existing.attributes) : {},
+    );
+    for (const e of fresh) {
+      if (!e.attributes) continue;
+      for (const [k, v] of Object.entries(e.attributes)) attributes[k] = v;
+    }
+    if (existing) {
+      await trx
+        .updateTable('users')
+        .set({ attributes: JSON.stringify(attributes), last_seen: batch.receivedAt })
+        .where('app_id', '=', batch.appId)
+        .where('user_id', '=', userId)
+        .execute();
+    } else {
+      await trx
+        .insertInto('users')
+        .values({
+          app_id: batch.appId,
+          user_id: userId,
+          attributes: JSON.stringify(attributes),
+          first_seen: batch.receivedAt,
+          last_seen: batch.receivedAt,
+        })
+        .execute();
+    }
+  }
+
+  recordRejection(rejection: RejectionToRecord): Promise<void> {
+    return this.guard(() =>
+      this.db.transaction().execute(async (trx) => {
+        await countOutcome(trx, rejection.appId, rejection.at, rejection.outcome, rejection.events);
+        await keepFailure(trx, rejection.appId, rejection.at, rejection.failure);
+      }),
+    );
+  }
+
+  listEvents(appId: string, query: { userId?: string; limit: number }): Promise<StoredEventRow[]> {
+    return this.guard(async () => {
+      let q = this.db
+        .selectFrom('events')
+        .select(['body', 'user_id', 'anonymous_id', 'received_at', 'verified'])
+        .where('app_id', '=', appId);
+      if (query.userId !== undefined) q = q.where('user_id', '=', query.userId);
+      const rows = await q.orderBy('seq', 'desc').limit(query.limit).execute();
+      return rows.map((r) => ({
+        body: r.body,
+        userId: r.user_id,
+        anonymousId: r.anonymous_id,
+        receivedAt: Number(r.received_at),
+        verified: r.verified === null ? null : r.verified === 1,
+      }));
+    });
+  }
+
+  getUser(appId: string, userId: string): Promise<UserRow | null> {
+    return this.guard(async () => {
+      const row = await this.db
+        .selectFrom('users')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      if (!row) return null;
+      return {
+        userId: row.user_id,
+        attributes: JSON.parse(row.attributes) as Record<string, JsonValue>,
+        firstSeen: Number(row.first_seen),
+        lastSeen: Number(row.last_seen),
+      };
+    });
+  }
+
+  authStats(appId: string, sinceHour: number): Promise<OutcomeRow[]> {
+    return this.guard(async () => {
+      const rows = await this.db
+        .selectFrom('auth_outcomes')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('hour', '>=', sinceHour)
+        .orderBy('hour')
+        .orderBy('outcome')
+        .orderBy('code')
+        .orderBy('reason')
+        .execute();
+      return rows.map((r) => ({
+        hour: Number(r.hour),
+        outcome: r.outcome as AuthOutcome,
+        code: r.code === '' ? null : r.code,
+        reason: r.reason === '' ? null : r.reason,
+        batches: Number(r.batches),
+        events: Number(r.events),
+      }));
+    });
+  }
+
+  authFailures(appId: string, limit: number): Promise<FailureRow[]> {
+    return this.guard(async () => {
+      const rows = await this.db
+        .selectFrom('auth_failures')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        at: Number(r.at),
+        mode: r.mode,
+        code: r.code,
+        reason: r.reason,
+        kid: r.kid,
+        subject: r.subject,
+        userId: r.user_id,
+        sdkName: r.sdk_name,
+        sdkVersion: r.sdk_version,
+      }));
+    });
+  }
+}
+
+function toAppRow(row: Database['apps'] & Record<string, unknown>): AppRow {
+  return {
+    id: row.id,
+    name: row.name,
+    jwt: {
+      mode: row.jwt_mode as JwtMode,
+      audience: row.audience,
+      issuer: row.issuer,
+      clockToleranceSeconds: Number(row.clock_tolerance_seconds),
+      maxTokenLifetimeSeconds: row.max_token_lifetime_seconds === null ? null : Number(row.max_token_lifetime_seconds),
+    },
+    createdAt: Number(row.created_at),
+  };
+}
+
+async function countKeys(trx: Transaction<Database>, appId: string): Promise<number> {
+  const row = await trx
+    .selectFrom('app_keys')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('app_id', '=', appId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Reads the app row, locking it on PostgreSQL so key changes for one app serialise. */
+async function lockApp(trx: Transaction<Database>, appId: string, dialect: DialectName) {
+  let q = trx.selectFrom('apps').selectAll().where('id', '=', appId);
+  if (dialect === 'postgres') q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+async function lockUser(trx: Transaction<Database>, appId: string, userId: string, dialect: DialectName) {
+  let q = trx.selectFrom('users').select('attributes').where('app_id', '=', appId).where('user_id', '=', userId);
+  if (dialect === 'postgres') q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+async function countOutcome(
+  trx: Transaction<Database>,
+  appId: string,
+  at: number,
+  outcome: OutcomeToCount,
+  events: number,
+): Promise<void> {
+  await trx
+    .insertInto('auth_outcomes')
+    .values({
+      app_id: appId,
+      hour: Math.floor(at / HOUR_MS) * HOUR_MS,
+      outcome: outcome.outcome,
+      code: outcome.code ?? '',
+      reason: outcome.reason ?? '',
+      batches: 1,
+      events,
+    })
+    .onConflict((oc) =>
+      oc.columns(['app_id', 'hour', 'outcome', 'code', 'reason']).doUpdateSet((eb) => ({
+        batches: eb('auth_outcomes.batches', '+', 1),
+        events: eb('auth_outcomes.events', '+', eb.ref('excluded.events')),
+      })),
+    )
+    .execute();
+}
+
+/** Keeps a failure and trims the app's list to the newest FAILURES_KEPT. */
+async function keepFailure(trx: Transaction<Database>, appId: string, at: number, f: FailureToKeep): Promise<void> {
+  await trx
+    .insertInto('auth_failures')
+    .values({
+      app_id: appId,
+      at,
+      mode: f.mode,
+      code: f.code,
+      reason: f.reason,
+      kid: f.kid,
+      subject: f.subject,
+      user_id: f.userId,
+      sdk_name: f.sdkName,
+      sdk_version: f.sdkVersion,
+    })
+    .execute();
+  const cutoff = await trx
+    .selectFrom('auth_failures')
+    .select('id')
+    .where('app_id', '=', appId)
+    .orderBy('id', 'desc')
+    .offset(FAILURES_KEPT)
+    .limit(1)
+    .executeTakeFirst();
+  if (cutoff) {
+    await trx.deleteFrom('auth_failures').where('app_id', '=', appId).where('id', '<=', cutoff.id).execute();
+  }
+}

@@ -1,0 +1,110 @@
+import type { Generated } from 'kysely';
+
+/*
+ * The tables, as Kysely sees them. Times are integer milliseconds since the epoch on every
+ * backend: they sort, compare and bucket the same way in SQLite and PostgreSQL.
+ */
+
+export interface AppsTable {
+  id: string;
+  name: string;
+  jwt_mode: string;
+  audience: string | null;
+  issuer: string | null;
+  clock_tolerance_seconds: number;
+  max_token_lifetime_seconds: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AppKeysTable {
+  app_id: string;
+  kid: string;
+  label: string | null;
+  type: string;
+  /** JSON array of JWS algorithm names. */
+  algorithms: string;
+  /** JSON of the public JWK. */
+  jwk: string;
+  fingerprint: string;
+  created_at: number;
+  last_used_at: number | null;
+  use_count: number;
+}
+
+export interface EventsTable {
+  seq: Generated<number>;
+  app_id: string;
+  id: string;
+  type: string;
+  name: string | null;
+  user_id: string | null;
+  anonymous_id: string | null;
+  session_id: string | null;
+  batch_id: string;
+  sdk_name: string | null;
+  sdk_version: string | null;
+  /** 1 verified, 0 unverified, null anonymous or not checked. */
+  verified: number | null;
+  received_at: number;
+  /** The event as sent (known fields only), JSON. */
+  body: string;
+}
+
+export interface UsersTable {
+  app_id: string;
+  user_id: string;
+  /** JSON object of merged attributes. */
+  attributes: string;
+  first_seen: number;
+  last_seen: number;
+}
+
+export interface AliasesTable {
+  app_id: string;
+  anonymous_id: string;
+  user_id: string;
+  created_at: number;
+}
+
+export interface AuthOutcomesTable {
+  app_id: string;
+  /** Start of the hour, ms. */
+  hour: number;
+  outcome: string;
+  /** '' when the outcome has no error code, so the primary key needs no NULLs. */
+  code: string;
+  reason: string;
+  batches: number;
+  events: number;
+}
+
+export interface AuthFailuresTable {
+  id: Generated<number>;
+  app_id: string;
+  at: number;
+  mode: string;
+  code: string;
+  reason: string;
+  kid: string | null;
+  subject: string | null;
+  user_id: string | null;
+  sdk_name: string | null;
+  sdk_version: string | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  apps: AppsTable;
+  app_keys: AppKeysTable;
+  events: EventsTable;
+  users: UsersTable;
+  aliases: AliasesTable;
+  auth_outcomes: AuthOutcomesTable;
+  auth_failures: AuthFailuresTable;
+  settings: SettingsTable;
+}

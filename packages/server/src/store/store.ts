@@ -1,0 +1,156 @@
+import type { AuthOutcome, JsonValue, JwtSettings } from '@signet/protocol';
+
+/*
+ * The one storage interface. Routes and the app registry talk only to this; SQLite and
+ * PostgreSQL implement it. Every method either completes or throws; a backend that cannot
+ * reach its database throws StorageUnavailableError, which the HTTP layer answers with 503.
+ */
+
+export interface AppRow {
+  id: string;
+  name: string;
+  jwt: JwtSettings;
+  createdAt: number;
+}
+
+export interface KeyRow {
+  kid: string;
+  label: string | null;
+  type: string;
+  algorithms: string[];
+  jwk: Record<string, unknown>;
+  fingerprint: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  useCount: number;
+}
+
+export interface EventToStore {
+  id: string;
+  type: 'track' | 'attributes' | 'alias';
+  name: string | null;
+  sessionId: string | null;
+  /** The event as sent (known fields only), serialised once by the caller. */
+  body: string;
+  /** For `attributes` events: merged into the profile when the event is new. */
+  attributes?: Record<string, JsonValue>;
+  /** For `alias` events: the anonymous id linked to the batch's user when the event is new. */
+  aliasOf?: string;
+}
+
+export interface OutcomeToCount {
+  outcome: AuthOutcome;
+  code: string | null;
+  reason: string | null;
+}
+
+export interface FailureToKeep {
+  mode: string;
+  code: string;
+  reason: string;
+  kid: string | null;
+  subject: string | null;
+  userId: string | null;
+  sdkName: string | null;
+  sdkVersion: string | null;
+}
+
+export interface BatchToStore {
+  appId: string;
+  batchId: string;
+  receivedAt: number;
+  userId: string | null;
+  anonymousId: string | null;
+  sdkName: string | null;
+  sdkVersion: string | null;
+  /** true verified, false checked and failed (optional mode), null not checked. */
+  verified: boolean | null;
+  events: EventToStore[];
+  outcome: OutcomeToCount;
+  /** The key that verified the token: its use count and last-used time move. */
+  keyUsed: string | null;
+  /** Kept for the dashboard when the check failed in optional mode. */
+  failure: FailureToKeep | null;
+}
+
+export interface RejectionToRecord {
+  appId: string;
+  at: number;
+  events: number;
+  outcome: OutcomeToCount;
+  failure: FailureToKeep;
+}
+
+export interface StoredEventRow {
+  body: string;
+  userId: string | null;
+  anonymousId: string | null;
+  receivedAt: number;
+  verified: boolean | null;
+}
+
+export interface UserRow {
+  userId: string;
+  attributes: Record<string, JsonValue>;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export interface OutcomeRow {
+  hour: number;
+  outcome: AuthOutcome;
+  code: string | null;
+  reason: string | null;
+  batches: number;
+  events: number;
+}
+
+export interface FailureRow extends FailureToKeep {
+  at: number;
+}
+
+export type AddKeyResult = 'added' | 'limit' | 'exists' | 'no_app';
+export type RemoveKeyResult = 'removed' | 'not_found' | 'last_key';
+export type UpdateJwtResult = AppRow | 'no_app' | 'no_keys';
+
+export interface Store {
+  /** Brings the schema up to date; safe to call on every start. */
+  migrate(): Promise<void>;
+  /** Cheap round trip used by /healthz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  getSetting(key: string): Promise<string | null>;
+  /** Sets `key` unless it exists; returns the value now stored (first writer wins). */
+  putSettingIfAbsent(key: string, value: string): Promise<string>;
+
+  createApp(app: AppRow): Promise<void>;
+  listApps(): Promise<AppRow[]>;
+  getApp(appId: string): Promise<AppRow | null>;
+  /** Refuses `required` while the app has no key, atomically with the key count. */
+  updateJwtSettings(appId: string, jwt: JwtSettings, now: number): Promise<UpdateJwtResult>;
+
+  listKeys(appId: string): Promise<KeyRow[]>;
+  /** Adds a key unless the app already has `maxKeys` or one with the same kid. */
+  addKey(appId: string, key: KeyRow, maxKeys: number): Promise<AddKeyResult>;
+  /** Removes a key, refusing the last one while the app's mode is `required`. */
+  removeKey(appId: string, kid: string): Promise<RemoveKeyResult>;
+
+  /** Stores a batch atomically: all new events or none, plus profile, aliases and counters. */
+  storeBatch(batch: BatchToStore): Promise<{ accepted: number; duplicates: number }>;
+  /** Counts a rejected batch and keeps its failure; stores no event. */
+  recordRejection(rejection: RejectionToRecord): Promise<void>;
+
+  listEvents(appId: string, query: { userId?: string; limit: number }): Promise<StoredEventRow[]>;
+  getUser(appId: string, userId: string): Promise<UserRow | null>;
+  authStats(appId: string, sinceHour: number): Promise<OutcomeRow[]>;
+  authFailures(appId: string, limit: number): Promise<FailureRow[]>;
+}
+
+/** The database cannot be reached or cannot write now; the request may be retried. */
+export class StorageUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StorageUnavailableError';
+  }
+}

@@ -37,7 +37,11 @@ export const REQUEST_ERRORS = {
   RATE_LIMITED: { type: 'request', status: 429, reasons: ['app_limit', 'client_limit'] },
   HEADERS_TOO_LARGE: { type: 'request', status: 431, reasons: ['headers_too_large'] },
   ADMIN_UNAUTHORIZED: { type: 'request', status: 401, reasons: ['missing', 'invalid'] },
-  INVALID_REQUEST: { type: 'request', status: 400, reasons: ['invalid_json', 'invalid_field', 'body_too_large'] },
+  INVALID_REQUEST: {
+    type: 'request',
+    status: 400,
+    reasons: ['invalid_json', 'invalid_field', 'body_too_large'],
+  },
   NOT_FOUND: { type: 'request', status: 404, reasons: ['unknown_route', 'unknown_user', 'unknown_key'] },
   KEY_INVALID: {
     type: 'request',

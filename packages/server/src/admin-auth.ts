@@ -9,7 +9,13 @@ export function requireAdmin(check: AdminTokenCheck) {
     const match = header === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
     const headers = { 'www-authenticate': 'Bearer realm="signet-admin"' };
     if (!match?.[1]) {
-      throw new ApiError('ADMIN_UNAUTHORIZED', 'missing', 'The admin API needs Authorization: Bearer <admin token>', undefined, headers);
+      throw new ApiError(
+        'ADMIN_UNAUTHORIZED',
+        'missing',
+        'The admin API needs Authorization: Bearer <admin token>',
+        undefined,
+        headers,
+      );
     }
     if (!check.matches(match[1])) {
       throw new ApiError('ADMIN_UNAUTHORIZED', 'invalid', 'The admin token is not valid', undefined, headers);

@@ -15,6 +15,7 @@ import { dashboardRoutes } from './routes/dashboard.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { StorageUnavailableError, type Store } from './store/store.ts';
+import { validatorCompiler } from './validation.ts';
 
 export interface BuildAppOptions {
   store: Store;
@@ -41,9 +42,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
-    ajv: { customOptions: { allErrors: true, discriminator: true, coerceTypes: false } },
     clientErrorHandler: answerClientError,
   });
+
+  app.setValidatorCompiler(validatorCompiler);
+  // Every body Signet reads is JSON; anything else is a 415, not a string to validate.
+  app.removeContentTypeParser('text/plain');
 
   const metrics = createMetrics();
   const registry = new AppRegistry(store, config.tokenCacheSize);
@@ -64,12 +68,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const answer = toApiError(error, request.url.startsWith('/v1/'), config.retryAfterSeconds);
-    if (answer.status >= 500 && answer.code !== 'STORAGE_UNAVAILABLE') request.log.error({ err: error }, 'request failed');
-    if (answer.code === 'STORAGE_UNAVAILABLE') request.log.warn({ err: error.message }, 'storage unavailable');
+    if (answer.status >= 500 && answer.code !== 'STORAGE_UNAVAILABLE')
+      request.log.error({ err: error }, 'request failed');
+    if (answer.code === 'STORAGE_UNAVAILABLE')
+      request.log.warn({ err: error.message }, 'storage unavailable');
     return reply.code(answer.status).headers(answer.headers).send(answer.toBody());
   });
   app.setNotFoundHandler((request, reply) => {
-    const error = new ApiError('NOT_FOUND', 'unknown_route', `No route ${request.method} ${request.url.split('?')[0]}`);
+    const error = new ApiError(
+      'NOT_FOUND',
+      'unknown_route',
+      `No route ${request.method} ${request.url.split('?')[0]}`,
+    );
     return reply.code(error.status).send(error.toBody());
   });
 
@@ -123,10 +133,18 @@ function toApiError(error: FastifyError, ingestion: boolean, retryAfterSeconds: 
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return ingestion
-        ? new ApiError('BATCH_TOO_LARGE', 'body_too_large', 'The body is larger than 512 KiB; send smaller batches')
+        ? new ApiError(
+            'BATCH_TOO_LARGE',
+            'body_too_large',
+            'The body is larger than 512 KiB; send smaller batches',
+          )
         : new ApiError('INVALID_REQUEST', 'body_too_large', 'The body is too large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'not_json', 'Send the body as Content-Type: application/json');
+      return new ApiError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'not_json',
+        'Send the body as Content-Type: application/json',
+      );
   }
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     return new ApiError(invalid, 'invalid_json', `The body is not valid JSON: ${error.message}`);
@@ -136,10 +154,17 @@ function toApiError(error: FastifyError, ingestion: boolean, retryAfterSeconds: 
 
 /** Errors Node's HTTP parser raises before Fastify sees a request, answered in our error shape. */
 function answerClientError(error: Error & { code?: string }, socket: import('node:net').Socket): void {
-  if (!socket.writable) return socket.destroy();
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
   const headersTooLarge = error.code === 'HPE_HEADER_OVERFLOW';
   const apiError = headersTooLarge
-    ? new ApiError('HEADERS_TOO_LARGE', 'headers_too_large', 'Request headers are too large (a token is at most 8 KiB)')
+    ? new ApiError(
+        'HEADERS_TOO_LARGE',
+        'headers_too_large',
+        'Request headers are too large (a token is at most 8 KiB)',
+      )
     : new ApiError('INVALID_REQUEST', 'invalid_field', 'Malformed HTTP request');
   const body = JSON.stringify(apiError.toBody());
   socket.end(

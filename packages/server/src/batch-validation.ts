@@ -51,13 +51,21 @@ export function prepareEvents(batch: Batch): EventToStore[] {
       problems.push({ pointer: `/events/${i}`, message: `is larger than ${LIMITS.maxEventBytes} bytes` });
     }
     if (event.type === 'alias' && !identified) {
-      problems.push({ pointer: `/events/${i}/type`, message: 'alias is only valid in a batch of an identified user' });
+      problems.push({
+        pointer: `/events/${i}/type`,
+        message: 'alias is only valid in a batch of an identified user',
+      });
     }
     return toStore(event, body);
   });
   if (problems.length > 0) {
     const tooLarge = problems.some((p) => p.message.startsWith('is larger'));
-    throw new ApiError('INVALID_BATCH', tooLarge ? 'event_too_large' : 'invalid_field', describe(problems), problems);
+    throw new ApiError(
+      'INVALID_BATCH',
+      tooLarge ? 'event_too_large' : 'invalid_field',
+      describe(problems),
+      problems,
+    );
   }
   return prepared;
 }
@@ -67,7 +75,13 @@ function knownFields(event: BatchEvent): BatchEvent {
   const session = event.sessionId === undefined ? {} : { sessionId: event.sessionId };
   switch (event.type) {
     case 'track':
-      return { ...base, ...session, type: 'track', name: event.name, ...(event.properties && { properties: event.properties }) };
+      return {
+        ...base,
+        ...session,
+        type: 'track',
+        name: event.name,
+        ...(event.properties && { properties: event.properties }),
+      };
     case 'attributes':
       return { ...base, ...session, type: 'attributes', attributes: event.attributes };
     case 'alias':

@@ -69,7 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   config.adminToken = text('adminToken') ?? null;
   config.logLevel = text('logLevel') ?? config.logLevel;
   config.rateLimitAppPerMinute = integer('rateLimitAppPerMinute', 0, 1e9) ?? config.rateLimitAppPerMinute;
-  config.rateLimitClientPerMinute = integer('rateLimitClientPerMinute', 0, 1e9) ?? config.rateLimitClientPerMinute;
+  config.rateLimitClientPerMinute =
+    integer('rateLimitClientPerMinute', 0, 1e9) ?? config.rateLimitClientPerMinute;
   config.tokenCacheSize = integer('tokenCacheSize', 0, 10_000_000) ?? config.tokenCacheSize;
   config.retryAfterSeconds = integer('retryAfterSeconds', 1, 3600) ?? config.retryAfterSeconds;
   config.sqliteBusyTimeoutMs = integer('sqliteBusyTimeoutMs', 0, 600_000) ?? config.sqliteBusyTimeoutMs;

@@ -1,7 +1,6 @@
 import {
   type ErrorBody,
   type ErrorDetail,
-
   type JwtErrorCode,
   REQUEST_ERRORS,
   type RequestErrorCode,
@@ -41,4 +40,3 @@ export class ApiError extends Error {
 export function jwtErrorBody(code: JwtErrorCode, reason: string, message: string): ErrorBody {
   return { error: { type: 'jwt', code, reason, message } };
 }
-

@@ -26,7 +26,11 @@ export async function createRateLimits(
       : null;
   const perClient =
     limits.clientPerMinute > 0
-      ? app.createRateLimit({ max: limits.clientPerMinute, timeWindow: 60_000, keyGenerator: (req) => `ip:${req.ip}` })
+      ? app.createRateLimit({
+          max: limits.clientPerMinute,
+          timeWindow: 60_000,
+          keyGenerator: (req) => `ip:${req.ip}`,
+        })
       : null;
 
   return {
@@ -39,9 +43,15 @@ export async function createRateLimits(
         const limit = await limiter(request);
         if (!limit.isAllowed && limit.isExceeded) {
           const retryAfter = String(Math.max(1, limit.ttlInSeconds));
-          throw new ApiError('RATE_LIMITED', reason, `Too many requests for ${what}; retry later`, undefined, {
-            'retry-after': retryAfter,
-          });
+          throw new ApiError(
+            'RATE_LIMITED',
+            reason,
+            `Too many requests for ${what}; retry later`,
+            undefined,
+            {
+              'retry-after': retryAfter,
+            },
+          );
         }
       }
     },

@@ -1,4 +1,12 @@
-import type { AppInfo, AuthFailure, JwtErrorCode, JwtMode, KeyInfo, StoredEvent, UserProfile } from '@signet/protocol';
+import type {
+  AppInfo,
+  AuthFailure,
+  JwtErrorCode,
+  JwtMode,
+  KeyInfo,
+  StoredEvent,
+  UserProfile,
+} from '@signet/protocol';
 import type { AppRow, FailureRow, KeyRow, StoredEventRow, UserRow } from './store/store.ts';
 
 /* Store rows to the admin API's wire shapes: milliseconds become ISO-8601 text. */
@@ -32,7 +40,12 @@ export function eventToWire(row: StoredEventRow): StoredEvent {
 }
 
 export function userToWire(row: UserRow): UserProfile {
-  return { userId: row.userId, attributes: row.attributes, firstSeen: iso(row.firstSeen), lastSeen: iso(row.lastSeen) };
+  return {
+    userId: row.userId,
+    attributes: row.attributes,
+    firstSeen: iso(row.firstSeen),
+    lastSeen: iso(row.lastSeen),
+  };
 }
 
 export function failureToWire(row: FailureRow): AuthFailure {

@@ -83,12 +83,18 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
         issuer: body.issuer === undefined ? current.jwt.issuer : body.issuer,
         clockToleranceSeconds: body.clockToleranceSeconds ?? current.jwt.clockToleranceSeconds,
         maxTokenLifetimeSeconds:
-          body.maxTokenLifetimeSeconds === undefined ? current.jwt.maxTokenLifetimeSeconds : body.maxTokenLifetimeSeconds,
+          body.maxTokenLifetimeSeconds === undefined
+            ? current.jwt.maxTokenLifetimeSeconds
+            : body.maxTokenLifetimeSeconds,
       };
       const result = await deps.store.updateJwtSettings(appId, jwt, deps.now());
       if (result === 'no_app') throw appNotFound();
       if (result === 'no_keys') {
-        throw new ApiError('NO_KEYS', 'no_keys_registered', 'Register a public key before setting the mode to required');
+        throw new ApiError(
+          'NO_KEYS',
+          'no_keys_registered',
+          'Register a public key before setting the mode to required',
+        );
       }
       deps.registry.invalidate(appId);
       return result.jwt;

@@ -25,7 +25,10 @@ export async function adminDataRoutes(app: FastifyInstance, deps: AdminDeps): Pr
         params: appIdParams,
         querystring: {
           type: 'object',
-          properties: { userId: { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength }, limit: pageSize },
+          properties: {
+            userId: { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength },
+            limit: pageSize,
+          },
         },
       },
     },
@@ -46,7 +49,10 @@ export async function adminDataRoutes(app: FastifyInstance, deps: AdminDeps): Pr
         params: {
           ...appIdParams,
           required: ['appId', 'userId'],
-          properties: { ...appIdParams.properties, userId: { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength } },
+          properties: {
+            ...appIdParams.properties,
+            userId: { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength },
+          },
         },
       },
     },

@@ -43,9 +43,14 @@ export async function adminKeyRoutes(app: FastifyInstance, deps: AdminDeps): Pro
       const result = await deps.store.addKey(appId, row, LIMITS.maxKeysPerApp);
       if (result === 'no_app') throw appNotFound();
       if (result === 'limit') {
-        throw new ApiError('KEY_LIMIT', 'too_many_keys', `An app has at most ${LIMITS.maxKeysPerApp} keys; remove one first`);
+        throw new ApiError(
+          'KEY_LIMIT',
+          'too_many_keys',
+          `An app has at most ${LIMITS.maxKeysPerApp} keys; remove one first`,
+        );
       }
-      if (result === 'exists') throw new ApiError('KEY_EXISTS', 'duplicate_kid', `The app already has a key with kid "${row.kid}"`);
+      if (result === 'exists')
+        throw new ApiError('KEY_EXISTS', 'duplicate_kid', `The app already has a key with kid "${row.kid}"`);
       deps.registry.invalidate(appId);
       return reply.code(201).send(keyToWire(row));
     },
@@ -67,14 +72,19 @@ export async function adminKeyRoutes(app: FastifyInstance, deps: AdminDeps): Pro
       schema: {
         summary: 'Remove a key (the last key cannot go while the mode is required)',
         tags: ['keys'],
-        params: { ...appIdParams, required: ['appId', 'kid'], properties: { ...appIdParams.properties, kid: kidText } },
+        params: {
+          ...appIdParams,
+          required: ['appId', 'kid'],
+          properties: { ...appIdParams.properties, kid: kidText },
+        },
       },
     },
     async (request, reply) => {
       const { appId, kid } = request.params;
       await requireApp(deps.store, appId);
       const result = await deps.store.removeKey(appId, kid);
-      if (result === 'not_found') throw new ApiError('NOT_FOUND', 'unknown_key', `The app has no key with kid "${kid}"`);
+      if (result === 'not_found')
+        throw new ApiError('NOT_FOUND', 'unknown_key', `The app has no key with kid "${kid}"`);
       if (result === 'last_key') {
         throw new ApiError(
           'LAST_KEY',

@@ -20,5 +20,7 @@ enforcement through the admin API.</p>
 
 /** `/`: the dashboard's place. */
 export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
+  app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(PAGE),
+  );
 }

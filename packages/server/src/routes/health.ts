@@ -3,14 +3,25 @@ import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
 
 /** `/healthz` (no auth: a load balancer probes it) and `/metrics` for Prometheus. */
-export async function healthRoutes(app: FastifyInstance, deps: { store: Store; metrics: Metrics }): Promise<void> {
-  app.get('/healthz', { schema: { summary: 'Liveness and database reachability', tags: ['ops'] } }, async () => {
-    await deps.store.ping();
-    return { status: 'ok' };
-  });
+export async function healthRoutes(
+  app: FastifyInstance,
+  deps: { store: Store; metrics: Metrics },
+): Promise<void> {
+  app.get(
+    '/healthz',
+    { schema: { summary: 'Liveness and database reachability', tags: ['ops'] } },
+    async () => {
+      await deps.store.ping();
+      return { status: 'ok' };
+    },
+  );
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'] } }, async (_request, reply) => {
-    reply.type(deps.metrics.registry.contentType);
-    return deps.metrics.registry.metrics();
-  });
+  app.get(
+    '/metrics',
+    { schema: { summary: 'Prometheus metrics', tags: ['ops'] } },
+    async (_request, reply) => {
+      reply.type(deps.metrics.registry.contentType);
+      return deps.metrics.registry.metrics();
+    },
+  );
 }

@@ -52,11 +52,23 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
         result = await verify(request, loaded, userId, receivedAt, deps.metrics);
       }
       const outcome = outcomeOf(mode, userId, result);
-      deps.metrics.authOutcomes.inc({ outcome: outcome.outcome, code: outcome.code ?? '', reason: outcome.reason ?? '' });
+      deps.metrics.authOutcomes.inc({
+        outcome: outcome.outcome,
+        code: outcome.code ?? '',
+        reason: outcome.reason ?? '',
+      });
 
       const failure: FailureToKeep | null =
         result && !result.ok
-          ? { mode, code: result.code, reason: result.reason, kid: result.kid, subject: result.subject, userId, ...sdk }
+          ? {
+              mode,
+              code: result.code,
+              reason: result.reason,
+              kid: result.kid,
+              subject: result.subject,
+              userId,
+              ...sdk,
+            }
           : null;
 
       if (result && !result.ok && mode === 'required') {
@@ -113,5 +125,9 @@ function outcomeOf(mode: string, userId: string | null, result: VerifyResult | n
   if (userId === null) return { outcome: 'anonymous', code: null, reason: null };
   if (result === null) return { outcome: 'skipped', code: null, reason: null };
   if (result.ok) return { outcome: 'verified', code: null, reason: null };
-  return { outcome: mode === 'required' ? 'rejected' : 'unverified', code: result.code, reason: result.reason };
+  return {
+    outcome: mode === 'required' ? 'rejected' : 'unverified',
+    code: result.code,
+    reason: result.reason,
+  };
 }

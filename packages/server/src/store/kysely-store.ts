@@ -1,4 +1,5 @@
 import { type AuthOutcome, type JsonValue, type JwtMode, LIMITS } from '@signet/protocol';
+import type { PublicJwk } from '@signet/verifier';
 import { type Kysely, Migrator, type Transaction } from 'kysely';
 import type { DialectName } from './dialect-name.ts';
 import { migrationProvider } from './migrations/index.ts';
@@ -14,9 +15,9 @@ import {
   type OutcomeToCount,
   type RejectionToRecord,
   type RemoveKeyResult,
+  StorageUnavailableError,
   type Store,
   type StoredEventRow,
-  StorageUnavailableError,
   type UpdateJwtResult,
   type UserRow,
 } from './store.ts';
@@ -44,7 +45,9 @@ export abstract class KyselyStore implements Store {
     } catch (error) {
       if (error instanceof StorageUnavailableError) throw error;
       if (this.isUnavailable(error)) {
-        throw new StorageUnavailableError(`database unavailable: ${(error as Error).message}`, { cause: error });
+        throw new StorageUnavailableError(`database unavailable: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -64,7 +67,11 @@ export abstract class KyselyStore implements Store {
 
   getSetting(key: string): Promise<string | null> {
     return this.guard(async () => {
-      const row = await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+      const row = await this.db
+        .selectFrom('settings')
+        .select('value')
+        .where('key', '=', key)
+        .executeTakeFirst();
       return row?.value ?? null;
     });
   }
@@ -155,7 +162,7 @@ export abstract class KyselyStore implements Store {
         label: r.label,
         type: r.type,
         algorithms: JSON.parse(r.algorithms) as string[],
-        jwk: JSON.parse(r.jwk) as Record<string, unknown>,
+        jwk: JSON.parse(r.jwk) as PublicJwk,
         fingerprint: r.fingerprint,
         createdAt: Number(r.created_at),
         lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
@@ -419,7 +426,8 @@ function toAppRow(row: Database['apps'] & Record<string, unknown>): AppRow {
       audience: row.audience,
       issuer: row.issuer,
       clockToleranceSeconds: Number(row.clock_tolerance_seconds),
-      maxTokenLifetimeSeconds: row.max_token_lifetime_seconds === null ? null : Number(row.max_token_lifetime_seconds),
+      maxTokenLifetimeSeconds:
+        row.max_token_lifetime_seconds === null ? null : Number(row.max_token_lifetime_seconds),
     },
     createdAt: Number(row.created_at),
   };
@@ -442,7 +450,11 @@ async function lockApp(trx: Transaction<Database>, appId: string, dialect: Diale
 }
 
 async function lockUser(trx: Transaction<Database>, appId: string, userId: string, dialect: DialectName) {
-  let q = trx.selectFrom('users').select('attributes').where('app_id', '=', appId).where('user_id', '=', userId);
+  let q = trx
+    .selectFrom('users')
+    .select('attributes')
+    .where('app_id', '=', appId)
+    .where('user_id', '=', userId);
   if (dialect === 'postgres') q = q.forUpdate();
   return q.executeTakeFirst();
 }
@@ -475,7 +487,12 @@ async function countOutcome(
 }
 
 /** Keeps a failure and trims the app's list to the newest FAILURES_KEPT. */
-async function keepFailure(trx: Transaction<Database>, appId: string, at: number, f: FailureToKeep): Promise<void> {
+async function keepFailure(
+  trx: Transaction<Database>,
+  appId: string,
+  at: number,
+  f: FailureToKeep,
+): Promise<void> {
   await trx
     .insertInto('auth_failures')
     .values({

@@ -1,4 +1,5 @@
 import type { AuthOutcome, JsonValue, JwtSettings } from '@signet/protocol';
+import type { PublicJwk } from '@signet/verifier';
 
 /*
  * The one storage interface. Routes and the app registry talk only to this; SQLite and
@@ -18,7 +19,7 @@ export interface KeyRow {
   label: string | null;
   type: string;
   algorithms: string[];
-  jwk: Record<string, unknown>;
+  jwk: PublicJwk;
   fingerprint: string;
   createdAt: number;
   lastUsedAt: number | null;

@@ -43,7 +43,9 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
 
   await db.schema
     .createTable('events')
-    .addColumn('seq', serial, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+    .addColumn('seq', serial, (c) =>
+      dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+    )
     .addColumn('app_id', 'text', (c) => c.notNull())
     .addColumn('id', 'text', (c) => c.notNull())
     .addColumn('type', 'text', (c) => c.notNull())
@@ -60,7 +62,11 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addUniqueConstraint('events_app_id_id_unique', ['app_id', 'id'])
     .execute();
   await db.schema.createIndex('events_app_seq').on('events').columns(['app_id', 'seq']).execute();
-  await db.schema.createIndex('events_app_user_seq').on('events').columns(['app_id', 'user_id', 'seq']).execute();
+  await db.schema
+    .createIndex('events_app_user_seq')
+    .on('events')
+    .columns(['app_id', 'user_id', 'seq'])
+    .execute();
 
   await db.schema
     .createTable('users')
@@ -95,7 +101,9 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
 
   await db.schema
     .createTable('auth_failures')
-    .addColumn('id', serial, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+    .addColumn('id', serial, (c) =>
+      dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+    )
     .addColumn('app_id', 'text', (c) => c.notNull())
     .addColumn('at', big, (c) => c.notNull())
     .addColumn('mode', 'text', (c) => c.notNull())

@@ -1,0 +1,207 @@
+import type { JwtSettings } from '@signet/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BatchToStore, EventToStore, KeyRow, Store } from '../src/store/store.ts';
+import { BACKENDS } from './backends.ts';
+
+const JWT: JwtSettings = {
+  mode: 'disabled',
+  audience: null,
+  issuer: null,
+  clockToleranceSeconds: 60,
+  maxTokenLifetimeSeconds: null,
+};
+const T0 = Date.UTC(2026, 10, 28, 9, 15);
+
+const key = (kid: string): KeyRow => ({
+  kid,
+  label: null,
+  type: 'EC P-256',
+  algorithms: ['ES256'],
+  jwk: { kty: 'EC', crv: 'P-256', x: kid, y: kid },
+  fingerprint: kid.padEnd(64, '0'),
+  createdAt: T0,
+  lastUsedAt: null,
+  useCount: 0,
+});
+
+const track = (id: string): EventToStore => ({
+  id,
+  type: 'track',
+  name: 'Viewed',
+  sessionId: null,
+  body: JSON.stringify({ id, type: 'track', name: 'Viewed', timestamp: new Date(T0).toISOString() }),
+});
+
+const batch = (events: EventToStore[], extra: Partial<BatchToStore> = {}): BatchToStore => ({
+  appId: 'app_1',
+  batchId: 'b1',
+  receivedAt: T0,
+  userId: 'u1',
+  anonymousId: null,
+  sdkName: 'test',
+  sdkVersion: '1',
+  verified: true,
+  events,
+  outcome: { outcome: 'verified', code: null, reason: null },
+  keyUsed: null,
+  failure: null,
+  ...extra,
+});
+
+for (const backend of BACKENDS) {
+  describe(`store: ${backend.name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await backend.open());
+      await store.migrate();
+      await store.createApp({ id: 'app_1', name: 'One', jwt: JWT, createdAt: T0 });
+    });
+    afterEach(() => cleanup());
+
+    it('migrates idempotently', async () => {
+      await store.migrate();
+      expect((await store.listApps()).map((a) => a.id)).toEqual(['app_1']);
+    });
+
+    it('keeps the first value of a setting', async () => {
+      expect(await store.putSettingIfAbsent('k', 'first')).toBe('first');
+      expect(await store.putSettingIfAbsent('k', 'second')).toBe('first');
+      expect(await store.getSetting('k')).toBe('first');
+      expect(await store.getSetting('missing')).toBeNull();
+    });
+
+    it('reads and updates apps', async () => {
+      expect(await store.getApp('nope')).toBeNull();
+      await store.addKey('app_1', key('k1'), 5);
+      const updated = await store.updateJwtSettings(
+        'app_1',
+        { ...JWT, mode: 'required', audience: 'a' },
+        T0 + 1,
+      );
+      expect(updated).toMatchObject({ id: 'app_1', jwt: { mode: 'required', audience: 'a' } });
+      expect((await store.getApp('app_1'))?.jwt.mode).toBe('required');
+      expect(await store.updateJwtSettings('nope', JWT, T0)).toBe('no_app');
+    });
+
+    it('refuses required without keys', async () => {
+      expect(await store.updateJwtSettings('app_1', { ...JWT, mode: 'required' }, T0)).toBe('no_keys');
+    });
+
+    it('adds keys up to the limit, refuses duplicates, guards the last key', async () => {
+      expect(await store.addKey('app_1', key('k1'), 2)).toBe('added');
+      expect(await store.addKey('app_1', key('k1'), 2)).toBe('exists');
+      expect(await store.addKey('app_1', key('k2'), 2)).toBe('added');
+      expect(await store.addKey('app_1', key('k3'), 2)).toBe('limit');
+      expect(await store.addKey('nope', key('k1'), 2)).toBe('no_app');
+      expect((await store.listKeys('app_1')).map((k) => k.kid)).toEqual(['k1', 'k2']);
+
+      await store.updateJwtSettings('app_1', { ...JWT, mode: 'required' }, T0);
+      expect(await store.removeKey('app_1', 'k1')).toBe('removed');
+      expect(await store.removeKey('app_1', 'k2')).toBe('last_key');
+      expect(await store.removeKey('app_1', 'k9')).toBe('not_found');
+      await store.updateJwtSettings('app_1', { ...JWT, mode: 'optional' }, T0);
+      expect(await store.removeKey('app_1', 'k2')).toBe('removed');
+    });
+
+    it('stores a batch once, counting duplicates, and moves the key usage', async () => {
+      await store.addKey('app_1', key('k1'), 5);
+      const first = await store.storeBatch(batch([track('e1'), track('e2')], { keyUsed: 'k1' }));
+      expect(first).toEqual({ accepted: 2, duplicates: 0 });
+      const again = await store.storeBatch(batch([track('e2'), track('e3'), track('e3')], { keyUsed: 'k1' }));
+      expect(again).toEqual({ accepted: 1, duplicates: 2 });
+      const events = await store.listEvents('app_1', { limit: 10 });
+      expect(events.map((e) => JSON.parse(e.body).id)).toEqual(['e3', 'e2', 'e1']);
+      expect(events[0]).toMatchObject({ userId: 'u1', verified: true, receivedAt: T0 });
+      expect((await store.listKeys('app_1'))[0]).toMatchObject({ useCount: 2, lastUsedAt: T0 });
+    });
+
+    it('filters events by user and limits the page', async () => {
+      await store.storeBatch(batch([track('a1'), track('a2')], { userId: 'alice' }));
+      await store.storeBatch(batch([track('b1')], { userId: 'bob' }));
+      expect((await store.listEvents('app_1', { userId: 'alice', limit: 10 })).length).toBe(2);
+      expect((await store.listEvents('app_1', { limit: 1 })).map((e) => e.userId)).toEqual(['bob']);
+    });
+
+    it('stores nothing of a batch that fails half-way (atomic)', async () => {
+      // The failure row breaks a NOT NULL constraint after the events were inserted.
+      const failure = {
+        mode: 'optional',
+        code: null as unknown as string,
+        reason: 'x',
+        kid: null,
+        subject: null,
+        userId: 'u1',
+        sdkName: null,
+        sdkVersion: null,
+      };
+      await expect(store.storeBatch(batch([track('y1'), track('y2')], { failure }))).rejects.toThrow();
+      expect(await store.listEvents('app_1', { limit: 10 })).toEqual([]);
+      expect(await store.getUser('app_1', 'u1')).toBeNull();
+      expect(await store.authStats('app_1', 0)).toEqual([]);
+    });
+
+    it('merges attributes of new events only, in batch order', async () => {
+      const attrs = (id: string, attributes: Record<string, unknown>): EventToStore => ({
+        ...track(id),
+        type: 'attributes',
+        name: null,
+        attributes: attributes as never,
+      });
+      await store.storeBatch(batch([attrs('a1', { plan: 'free', n: 1 }), attrs('a2', { plan: 'pro' })]));
+      await store.storeBatch(
+        batch([attrs('a1', { plan: 'free' }), attrs('a3', { __proto__: 'x' })], { receivedAt: T0 + 5 }),
+      );
+      const user = await store.getUser('app_1', 'u1');
+      expect(user).toMatchObject({ userId: 'u1', firstSeen: T0, lastSeen: T0 + 5 });
+      expect(user?.attributes).toEqual({ plan: 'pro', n: 1 });
+      expect(await store.getUser('app_1', 'nobody')).toBeNull();
+    });
+
+    it('counts outcomes per hour and keeps the newest failures only', async () => {
+      const failure = {
+        mode: 'required',
+        code: 'INVALID_SIGNATURE',
+        reason: 'signature_invalid',
+        kid: 'k',
+        subject: 's',
+        userId: 'u1',
+        sdkName: null,
+        sdkVersion: null,
+      };
+      const outcome = {
+        outcome: 'rejected' as const,
+        code: 'INVALID_SIGNATURE',
+        reason: 'signature_invalid',
+      };
+      for (let i = 0; i < 1003; i++) {
+        await store.recordRejection({
+          appId: 'app_1',
+          at: T0 + i,
+          events: 2,
+          outcome,
+          failure: { ...failure, subject: `s${i}` },
+        });
+      }
+      await store.storeBatch(batch([track('v1')]));
+      const stats = await store.authStats('app_1', T0 - 3_600_000);
+      const hour = Date.UTC(2026, 10, 28, 9);
+      expect(stats).toEqual([
+        {
+          hour,
+          outcome: 'rejected',
+          code: 'INVALID_SIGNATURE',
+          reason: 'signature_invalid',
+          batches: 1003,
+          events: 2006,
+        },
+        { hour, outcome: 'verified', code: null, reason: null, batches: 1, events: 1 },
+      ]);
+      const failures = await store.authFailures('app_1', 5000);
+      expect(failures.length).toBe(1000);
+      expect(failures[0]?.subject).toBe('s1002');
+      expect(failures.at(-1)?.subject).toBe('s3');
+    });
+  });
+}

@@ -10,9 +10,14 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import {
   ADMIN_TOKEN,
   appWithKey,
+  b64,
   batchFor,
+  handSigned,
+  json,
   type KeyPair,
   keyPair,
+  nowSeconds,
+  privateKeyObject,
   signToken,
   startServer,
   storedCount,
@@ -24,23 +29,6 @@ import {
  * SPEC §4's attack checklist against the real ingestion route in `required` mode: each token
  * must be refused with its exact code and reason, and nothing may be stored.
  */
-
-const b64 = (value: string | Uint8Array) => Buffer.from(value).toString('base64url');
-const json = (value: unknown) => b64(JSON.stringify(value));
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-/** Builds a compact JWS by hand, as an attacker would: any header, any payload bytes. */
-function handSigned(
-  header: object | string,
-  payload: object | string,
-  key: KeyObject,
-  alg = 'ES256',
-): string {
-  const input = `${typeof header === 'string' ? b64(header) : json(header)}.${typeof payload === 'string' ? b64(payload) : json(payload)}`;
-  const hash = alg === 'EdDSA' ? null : `sha${alg.slice(2)}`;
-  const signature = cryptoSign(hash, Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
-  return `${input}.${b64(signature)}`;
-}
 
 let server: TestServer;
 let key: KeyPair;
@@ -71,7 +59,6 @@ afterAll(async () => {
 });
 
 const validClaims = () => ({ sub: USER, iat: nowSeconds(), exp: nowSeconds() + 600 });
-const privateKeyObject = (k: KeyPair) => KeyObject.from(k.privateKey as never);
 
 type Attack = [name: string, token: () => Promise<string> | string, code: string, reason: string];
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { sign as cryptoSign, KeyObject, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,4 +156,17 @@ export async function appWithKey(
 export async function storedCount(server: TestServer, appId: string): Promise<number> {
   const res = await server.admin('GET', `/admin/v1/apps/${appId}/events?limit=1000`);
   return (res.body.events as unknown[]).length;
+}
+
+export const b64 = (value: string | Uint8Array) => Buffer.from(value).toString('base64url');
+export const json = (value: unknown) => b64(JSON.stringify(value));
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+export const privateKeyObject = (k: KeyPair) => KeyObject.from(k.privateKey as never);
+
+/** Builds a compact JWS by hand, as an attacker would: any header, any payload bytes (ES256). */
+export function handSigned(header: object | string, payload: object | string, key: KeyObject): string {
+  const encode = (part: object | string) => (typeof part === 'string' ? b64(part) : json(part));
+  const input = `${encode(header)}.${encode(payload)}`;
+  const signature = cryptoSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+  return `${input}.${b64(signature)}`;
 }

@@ -1,0 +1,252 @@
+import { LIMITS } from '@signet/protocol';
+import { type JWTPayload, jwtVerify } from 'jose';
+import type { SigningAlgorithm } from './algorithms.ts';
+import { translateJoseError } from './jose-error.ts';
+import { KeyRing, type VerificationKey } from './key-ring.ts';
+import { inspectToken } from './token-header.ts';
+import { checkSettings, type VerificationSettings } from './verification-settings.ts';
+import { VerifiedTokenCache } from './verified-token-cache.ts';
+import {
+  type FailureContext,
+  failureContext,
+  type JwtFailure,
+  jwtFailure,
+  NO_CONTEXT,
+  type VerifyResult,
+} from './verify-result.ts';
+
+export interface TokenVerifierOptions {
+  /** The app's registered public keys. */
+  keys: VerificationKey[];
+  settings: VerificationSettings;
+  /** Verified tokens remembered (LRU); 0 turns the cache off. Default 10 000. */
+  cacheSize?: number;
+}
+
+export interface VerifyCheck {
+  /** The batch's `user.id`; the token's `sub` must equal it exactly. */
+  expectedSubject?: string;
+  /** The server's clock; defaults to the current time. */
+  now?: Date;
+}
+
+export interface TokenVerifier {
+  /** Never throws: every outcome, even an unexpected fault, is a {@link VerifyResult}. */
+  verify(token: string | undefined, check?: VerifyCheck): Promise<VerifyResult>;
+}
+
+const DEFAULT_CACHE_SIZE = 10_000;
+
+/** What one token verification needs, fixed when the verifier is made. */
+interface Verifier {
+  ring: KeyRing;
+  settings: VerificationSettings;
+  cache: VerifiedTokenCache | null;
+}
+
+/**
+ * Makes the verifier for one app's keys and settings (SPEC §4). Options are checked here, once,
+ * and a bad one throws a TypeError. Make a new verifier whenever the keys or settings change:
+ * its cache of verified tokens lives and dies with it.
+ *
+ * @example
+ * const verifier = createTokenVerifier({ keys: [record], settings });
+ * const result = await verifier.verify(token, { expectedSubject: 'alice' });
+ * if (!result.ok) console.log(result.code, result.reason);
+ */
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  const cacheSize = options.cacheSize ?? DEFAULT_CACHE_SIZE;
+  if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
+    throw new TypeError('cacheSize must be a non-negative integer');
+  }
+  const verifier: Verifier = {
+    ring: new KeyRing(options.keys),
+    settings: checkSettings(options.settings),
+    cache: cacheSize > 0 ? new VerifiedTokenCache(cacheSize) : null,
+  };
+  return {
+    async verify(token, check = {}) {
+      try {
+        return await verifyToken(verifier, token, check);
+      } catch {
+        // Only a bug lands here; the failure still says no, and never carries the error's text.
+        return jwtFailure('unknown', 'The token could not be verified', safeContext(token));
+      }
+    },
+  };
+}
+
+async function verifyToken(verifier: Verifier, token: unknown, check: VerifyCheck): Promise<VerifyResult> {
+  if (typeof token !== 'string' || token === '') {
+    return jwtFailure('missing', 'No token was sent', NO_CONTEXT);
+  }
+  const now = check.now ?? new Date();
+  if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
+    return jwtFailure('unknown', 'The verifier was given an invalid clock', NO_CONTEXT);
+  }
+  const inspected = inspectToken(token);
+  if ('ok' in inspected) return inspected;
+  const { header, alg } = inspected;
+  const context = () => failureContext(header, token);
+  const { ring, cache, settings } = verifier;
+
+  const cached = cache?.recall(token);
+  if (cached) {
+    const tolerance = settings.clockToleranceSeconds;
+    const hitContext = { kid: cached.kid, subject: cached.subject };
+    if (cached.expiresAt <= epochSeconds(now) - tolerance) {
+      cache?.forget(token);
+      return jwtFailure('expired', 'The token has expired ("exp" is in the past)', hitContext);
+    }
+    return (
+      checkSubject(cached.subject, check.expectedSubject, hitContext) ?? {
+        ok: true,
+        kid: cached.kid,
+        subject: cached.subject,
+        expiresAt: cached.expiresAt,
+        cached: true,
+      }
+    );
+  }
+
+  if (ring.size === 0) {
+    return jwtFailure('no_keys_registered', 'The app has no registered public keys', context());
+  }
+  const candidates = candidateKeys(ring, header.kid as unknown, alg, context);
+  if (!Array.isArray(candidates)) return candidates;
+
+  for (const key of candidates) {
+    let payload: JWTPayload;
+    try {
+      const cryptoKey = await ring.cryptoKey(key, alg);
+      ({ payload } = await jwtVerify(token, cryptoKey, {
+        algorithms: [alg],
+        // Reversed by jose before checking, so a token lacking both is told about `exp` first.
+        requiredClaims: ['sub', 'exp'],
+        clockTolerance: settings.clockToleranceSeconds,
+        audience: settings.audience ?? undefined,
+        issuer: settings.issuer ?? undefined,
+        currentDate: now,
+      }));
+    } catch (error) {
+      const { reason, message } = translateJoseError(error);
+      // Without a kid, several keys may fit; only when none verifies is the signature wrong.
+      if (reason === 'signature_invalid') continue;
+      return jwtFailure(reason, message, { ...context(), kid: key.kid });
+    }
+    return checkClaims(verifier, token, payload, { ...check, now }, { ...context(), kid: key.kid });
+  }
+  return jwtFailure('signature_invalid', 'The signature does not match any registered key', context());
+}
+
+/** Rule 8: the key named by `kid`, or without one every key that allows `alg`. */
+function candidateKeys(
+  ring: KeyRing,
+  kid: unknown,
+  alg: SigningAlgorithm,
+  context: () => FailureContext,
+): VerificationKey[] | JwtFailure {
+  if (kid === undefined) {
+    const keys = ring.withAlgorithm(alg);
+    if (keys.length === 0) return jwtFailure('key_not_found', `No registered key verifies ${alg}`, context());
+    return keys;
+  }
+  if (typeof kid !== 'string') {
+    return jwtFailure('key_not_found', 'The token\'s "kid" is not a string', context());
+  }
+  const key = ring.byKid(kid);
+  if (!key) {
+    return jwtFailure('key_not_found', `No registered key has the kid "${kid.slice(0, 64)}"`, context());
+  }
+  if (!key.algorithms.includes(alg)) {
+    return jwtFailure(
+      'algorithm_not_allowed',
+      `Key "${key.kid}" verifies ${key.algorithms.join(', ')}, not ${alg}`,
+      context(),
+    );
+  }
+  return [key];
+}
+
+/** Rule 10: what jose leaves to us, on the very payload object jose verified. */
+function checkClaims(
+  verifier: Verifier,
+  token: string,
+  payload: JWTPayload,
+  check: VerifyCheck & { now: Date },
+  context: FailureContext & { kid: string },
+): VerifyResult {
+  const { settings, cache } = verifier;
+  const now = epochSeconds(check.now);
+  const { exp, iat, nbf, sub } = payload;
+  // jose checked these are numbers, but JSON's 1e400 is the number Infinity.
+  for (const [claim, value] of [
+    ['exp', exp],
+    ['iat', iat],
+    ['nbf', nbf],
+  ] as const) {
+    if (value !== undefined && !Number.isFinite(value)) {
+      return jwtFailure('claim_invalid', `The "${claim}" claim must be a finite number`, context);
+    }
+  }
+  if (typeof exp !== 'number') {
+    return jwtFailure('exp_missing', 'The token has no "exp" claim; it must expire', context);
+  }
+  // jose checks iat only when given maxTokenAge, which would also make iat mandatory.
+  if (iat !== undefined && iat > now + settings.clockToleranceSeconds) {
+    return jwtFailure(
+      'issued_in_future',
+      'The token was issued in the future ("iat" is ahead of the clock)',
+      context,
+    );
+  }
+  const maxLifetime = settings.maxTokenLifetimeSeconds;
+  if (maxLifetime !== null) {
+    if (iat === undefined) {
+      return jwtFailure(
+        'claim_invalid',
+        'The app limits token lifetime, so the token needs an "iat" claim',
+        context,
+      );
+    }
+    if (exp - iat > maxLifetime) {
+      return jwtFailure('lifetime_too_long', `The token lives longer than ${maxLifetime} seconds`, context);
+    }
+  }
+  if (typeof sub !== 'string' || sub === '') {
+    return jwtFailure('claim_invalid', 'The "sub" claim must be a non-empty string', context);
+  }
+  const verified = { kid: context.kid, subject: sub, expiresAt: exp };
+  // Remembered before the subject check: that check depends on the request, not the token.
+  cache?.remember(token, verified, now);
+  return checkSubject(sub, check.expectedSubject, context) ?? { ok: true, ...verified, cached: false };
+}
+
+/** Rule 10's last step, also applied to cache hits: exact, case-sensitive equality. */
+function checkSubject(
+  subject: string,
+  expected: string | undefined,
+  context: FailureContext,
+): JwtFailure | null {
+  if (expected === undefined || subject === expected) return null;
+  return jwtFailure(
+    'subject_mismatch',
+    'The token was issued for another user ("sub" differs from user.id)',
+    context,
+  );
+}
+
+/** Seconds since the epoch, rounded down exactly as jose does. */
+function epochSeconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
+}
+
+function safeContext(token: unknown): FailureContext {
+  try {
+    const small = typeof token === 'string' && Buffer.byteLength(token) <= LIMITS.maxTokenBytes;
+    return small ? failureContext(null, token) : NO_CONTEXT;
+  } catch {
+    return NO_CONTEXT;
+  }
+}

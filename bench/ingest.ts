@@ -1,0 +1,152 @@
+/**
+ * Ingestion throughput: Signet (ES256, `required`, one repeated token, 20-event batches with
+ * fresh UUIDv7 ids, SQLite) against bare node:http parsing the same body. Runs A B A B and
+ * reports the ratio measured within this run. Targets 127.0.0.1 only; each round is bounded.
+ *
+ *   npm run bench            # 4 rounds of 5 s
+ *   BENCH_SECONDS=10 npm run bench
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { generateKeyPair, exportSPKI, SignJWT } from 'jose';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const EVENTS = 20;
+const ADMIN = `bench-admin-${randomBytes(8).toString('hex')}`;
+const root = new URL('..', import.meta.url).pathname;
+
+/** RFC 9562 UUIDv7: 48-bit ms timestamp, version 7, variant 10, random rest. */
+function uuidv7(): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(Date.now(), 0, 6);
+  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x70;
+  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function batch(): string {
+  const now = new Date().toISOString();
+  const events = Array.from({ length: EVENTS }, (_, i) => ({
+    id: uuidv7(),
+    type: 'track',
+    name: 'Product viewed',
+    timestamp: now,
+    properties: { sku: `SKU-${i}`, price: 19.99, currency: 'EUR' },
+  }));
+  return JSON.stringify({ batchId: uuidv7(), sentAt: now, sdk: { name: 'bench', version: '1' }, user: { id: 'user-1' }, events });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function start(script: string, env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => (/ready|running at/.test(String(d)) ? resolve() : undefined));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  return child;
+}
+
+async function load(url: string, headers: Record<string, string>) {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    headers: { 'content-type': 'application/json', ...headers },
+    requests: [{ setupRequest: (req) => ({ ...req, body: batch() }) }],
+  });
+  const ok = result['2xx'];
+  return {
+    batchesPerSecond: Math.round(ok / SECONDS),
+    eventsPerSecond: Math.round((ok * EVENTS) / SECONDS),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+  };
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'signet-bench-'));
+  const [barePort, signetPort] = [await freePort(), await freePort()];
+  const bare = await start('bench/bare-server.ts', { PORT: String(barePort) });
+  const signet = await start('packages/server/src/main.ts', {
+    PORT: String(signetPort),
+    SIGNET_DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`,
+    SIGNET_ADMIN_TOKEN: ADMIN,
+    SIGNET_LOG_LEVEL: 'warn',
+    SIGNET_RATE_LIMIT_APP_PER_MINUTE: '0',
+    SIGNET_RATE_LIMIT_CLIENT_PER_MINUTE: '0',
+  });
+  try {
+    const base = `http://127.0.0.1:${signetPort}`;
+    const admin = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return (await res.json()) as { id: string };
+    };
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const app = await admin('POST', '/admin/v1/apps', { name: 'bench' });
+    await admin('POST', `/admin/v1/apps/${app.id}/keys`, { pem: await exportSPKI(publicKey) });
+    await admin('PUT', `/admin/v1/apps/${app.id}/jwt`, { mode: 'required' });
+    const token = await new SignJWT({ sub: 'user-1' })
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(privateKey);
+
+    const rounds: { name: string; batchesPerSecond: number; eventsPerSecond: number; p50Ms: number; p99Ms: number; non2xx: number }[] = [];
+    for (const round of [1, 2]) {
+      for (const [name, url, headers] of [
+        ['bare node:http', `http://127.0.0.1:${barePort}/`, {}],
+        ['signet (SQLite)', `${base}/v1/apps/${app.id}/batch`, { authorization: `Bearer ${token}` }],
+      ] as const) {
+        process.stderr.write(`round ${round}: ${name} for ${SECONDS} s … `);
+        const r = await load(url, headers);
+        process.stderr.write(`${r.batchesPerSecond} batches/s\n`);
+        rounds.push({ name, ...r });
+      }
+    }
+    const best = (name: string) => rounds.filter((r) => r.name === name).sort((a, b) => b.batchesPerSecond - a.batchesPerSecond)[0];
+    const bareBest = best('bare node:http');
+    const signetBest = best('signet (SQLite)');
+    const ratio = signetBest && bareBest ? signetBest.batchesPerSecond / bareBest.batchesPerSecond : 0;
+    console.table(rounds);
+    console.log(`ratio signet / bare (best of 2 rounds each): ${ratio.toFixed(2)}`);
+    mkdirSync(join(root, 'bench'), { recursive: true });
+    writeFileSync(
+      join(root, 'bench/results.json'),
+      `${JSON.stringify({ at: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds: SECONDS, connections: CONNECTIONS, eventsPerBatch: EVENTS, rounds, ratio }, null, 2)}\n`,
+    );
+  } finally {
+    bare.kill();
+    signet.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

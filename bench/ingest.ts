@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { generateKeyPair, exportSPKI, SignJWT } from 'jose';
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -40,7 +40,13 @@ function batch(): string {
     timestamp: now,
     properties: { sku: `SKU-${i}`, price: 19.99, currency: 'EUR' },
   }));
-  return JSON.stringify({ batchId: uuidv7(), sentAt: now, sdk: { name: 'bench', version: '1' }, user: { id: 'user-1' }, events });
+  return JSON.stringify({
+    batchId: uuidv7(),
+    sentAt: now,
+    sdk: { name: 'bench', version: '1' },
+    user: { id: 'user-1' },
+    events,
+  });
 }
 
 async function freePort(): Promise<number> {
@@ -116,7 +122,14 @@ async function main() {
       .setExpirationTime('1h')
       .sign(privateKey);
 
-    const rounds: { name: string; batchesPerSecond: number; eventsPerSecond: number; p50Ms: number; p99Ms: number; non2xx: number }[] = [];
+    const rounds: {
+      name: string;
+      batchesPerSecond: number;
+      eventsPerSecond: number;
+      p50Ms: number;
+      p99Ms: number;
+      non2xx: number;
+    }[] = [];
     for (const round of [1, 2]) {
       for (const [name, url, headers] of [
         ['bare node:http', `http://127.0.0.1:${barePort}/`, {}],
@@ -128,7 +141,8 @@ async function main() {
         rounds.push({ name, ...r });
       }
     }
-    const best = (name: string) => rounds.filter((r) => r.name === name).sort((a, b) => b.batchesPerSecond - a.batchesPerSecond)[0];
+    const best = (name: string) =>
+      rounds.filter((r) => r.name === name).sort((a, b) => b.batchesPerSecond - a.batchesPerSecond)[0];
     const bareBest = best('bare node:http');
     const signetBest = best('signet (SQLite)');
     const ratio = signetBest && bareBest ? signetBest.batchesPerSecond / bareBest.batchesPerSecond : 0;

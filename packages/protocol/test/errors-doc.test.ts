@@ -6,7 +6,7 @@ import { JWT_ERRORS, REQUEST_ERRORS } from '../src/errors.ts';
 const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
 const rows = doc
   .split('\n')
-  .filter((line) => /^\| `[A-Z_]+` \|/.test(line))
+  .filter((line) => /^\|\s*`[A-Z_]+`\s*\|/.test(line))
   .map((line) => line.split('|').map((cell) => cell.trim().replaceAll('`', '')));
 
 describe('docs/errors.md', () => {

@@ -50,10 +50,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.removeContentTypeParser('text/plain');
 
   const metrics = createMetrics();
-  const registry = new AppRegistry(store, config.tokenCacheSize);
+  const registry = new AppRegistry(store, config.tokenCacheSize, config.changeCheckMs);
+  await registry.start((error) => app.log.warn({ err: error }, 'app change check failed'));
+  app.addHook('onClose', () => registry.stop());
   const rateLimits = await createRateLimits(app, {
     appPerMinute: config.rateLimitAppPerMinute,
     clientPerMinute: config.rateLimitClientPerMinute,
+    redisUrl: config.redisUrl,
   });
 
   app.addHook('onSend', async (request, reply) => {

@@ -3,6 +3,12 @@ export interface ServerConfig {
   port: number;
   host: string;
   databaseUrl: string;
+  /** PostgreSQL connections per instance. */
+  databasePoolSize: number;
+  /** When set, rate limits are shared by every instance through this Redis. */
+  redisUrl: string | null;
+  /** How often an instance re-checks app versions, should a change notification be missed. */
+  changeCheckMs: number;
   /** When set, the admin token; when unset, one is generated on first start and stored hashed. */
   adminToken: string | null;
   logLevel: string;
@@ -22,6 +28,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   port: 4000,
   host: '127.0.0.1',
   databaseUrl: 'sqlite:./signet.db',
+  databasePoolSize: 10,
+  redisUrl: null,
+  changeCheckMs: 5_000,
   adminToken: null,
   logLevel: 'info',
   rateLimitAppPerMinute: 30_000,
@@ -37,6 +46,9 @@ export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   port: 'PORT',
   host: 'HOST',
   databaseUrl: 'SIGNET_DATABASE_URL',
+  databasePoolSize: 'SIGNET_DATABASE_POOL',
+  redisUrl: 'SIGNET_REDIS_URL',
+  changeCheckMs: 'SIGNET_CHANGE_CHECK_MS',
   adminToken: 'SIGNET_ADMIN_TOKEN',
   logLevel: 'SIGNET_LOG_LEVEL',
   rateLimitAppPerMinute: 'SIGNET_RATE_LIMIT_APP_PER_MINUTE',
@@ -66,6 +78,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   config.port = integer('port', 0, 65_535) ?? config.port;
   config.host = text('host') ?? config.host;
   config.databaseUrl = text('databaseUrl') ?? config.databaseUrl;
+  config.databasePoolSize = integer('databasePoolSize', 1, 1000) ?? config.databasePoolSize;
+  config.redisUrl = text('redisUrl') ?? null;
+  config.changeCheckMs = integer('changeCheckMs', 100, 5_000) ?? config.changeCheckMs;
   config.adminToken = text('adminToken') ?? null;
   config.logLevel = text('logLevel') ?? config.logLevel;
   config.rateLimitAppPerMinute = integer('rateLimitAppPerMinute', 0, 1e9) ?? config.rateLimitAppPerMinute;

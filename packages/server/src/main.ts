@@ -6,7 +6,12 @@ import { openStore } from './store/open-store.ts';
 /** `npm start` / `signet serve`: migrate, resolve the admin token, listen, print where to go. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const store = openStore(config.databaseUrl, { sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs });
+  const store = openStore(config.databaseUrl, {
+    sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs,
+    poolSize: config.databasePoolSize,
+    onBackgroundError: (error) =>
+      process.stderr.write(`signet: database connection error: ${error.message}\n`),
+  });
   await store.migrate();
   const admin = await resolveAdminToken(store, config.adminToken);
   const app = await buildApp({

@@ -1,5 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Redis } from 'ioredis';
 import { ApiError } from './errors.ts';
 
 export interface RateLimits {
@@ -8,14 +9,32 @@ export interface RateLimits {
 }
 
 /**
- * Per-app and per-client-address limits on ingestion, on @fastify/rate-limit's store
- * (in memory per instance; a shared store can be plugged in later). 0 turns a limit off.
+ * Per-app and per-client-address limits on ingestion, on @fastify/rate-limit: counted in memory
+ * per instance, or in Redis and so shared by every instance when `redisUrl` is set. A Redis
+ * outage lets requests through rather than refusing data. 0 turns a limit off.
  */
 export async function createRateLimits(
   app: FastifyInstance,
-  limits: { appPerMinute: number; clientPerMinute: number },
+  limits: { appPerMinute: number; clientPerMinute: number; redisUrl?: string | null },
 ): Promise<RateLimits> {
-  await app.register(rateLimit, { global: false });
+  let redis: Redis | undefined;
+  if (limits.redisUrl) {
+    redis = new Redis(limits.redisUrl, {
+      connectTimeout: 1_000,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+    });
+    redis.on('error', (error) => app.log.warn({ err: error.message }, 'rate-limit redis error'));
+    app.addHook('onClose', async () => {
+      redis?.disconnect();
+    });
+  }
+  await app.register(rateLimit, {
+    global: false,
+    skipOnError: true,
+    nameSpace: 'signet-rl:',
+    ...(redis && { redis }),
+  });
   const perApp =
     limits.appPerMinute > 0
       ? app.createRateLimit({

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { PostgresStore } from '../src/store/postgres/postgres-store.ts';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../src/store/store.ts';
 import { tempDir } from './helpers.ts';
+import { createTestDatabase, postgresUnavailable } from './postgres.ts';
 
 /**
  * Every storage backend the store suite runs against. A backend that needs a service
@@ -9,12 +11,15 @@ import { tempDir } from './helpers.ts';
  */
 export interface Backend {
   name: string;
+  /** Why this backend cannot run here (the suite is skipped), or null. */
+  unavailable: string | null;
   open(): Promise<{ store: Store; cleanup: () => Promise<void> }>;
 }
 
 export const BACKENDS: Backend[] = [
   {
     name: 'sqlite',
+    unavailable: null,
     async open() {
       const { dir, cleanup } = tempDir();
       const store = SqliteStore.open({ filename: join(dir, 'signet.db') });
@@ -23,6 +28,21 @@ export const BACKENDS: Backend[] = [
         async cleanup() {
           await store.close();
           cleanup();
+        },
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    unavailable: postgresUnavailable,
+    async open() {
+      const database = await createTestDatabase();
+      const store = PostgresStore.open({ url: database.url, poolSize: 4 });
+      return {
+        store,
+        async cleanup() {
+          await store.close();
+          await database.drop();
         },
       };
     },

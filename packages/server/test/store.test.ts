@@ -49,14 +49,14 @@ const batch = (events: EventToStore[], extra: Partial<BatchToStore> = {}): Batch
 });
 
 for (const backend of BACKENDS) {
-  describe(`store: ${backend.name}`, () => {
+  describe.skipIf(backend.unavailable !== null)(`store: ${backend.name}`, () => {
     let store: Store;
     let cleanup: () => Promise<void>;
 
     beforeEach(async () => {
       ({ store, cleanup } = await backend.open());
       await store.migrate();
-      await store.createApp({ id: 'app_1', name: 'One', jwt: JWT, createdAt: T0 });
+      await store.createApp({ id: 'app_1', name: 'One', jwt: JWT, createdAt: T0, updatedAt: T0 });
     });
     afterEach(() => cleanup());
 
@@ -70,6 +70,20 @@ for (const backend of BACKENDS) {
       expect(await store.putSettingIfAbsent('k', 'second')).toBe('first');
       expect(await store.getSetting('k')).toBe('first');
       expect(await store.getSetting('missing')).toBeNull();
+    });
+
+    it('moves an app version on every change to its settings or keys', async () => {
+      const v0 = (await store.appVersions()).get('app_1') as number;
+      await store.addKey('app_1', key('k1'), 5);
+      const v1 = (await store.appVersions()).get('app_1') as number;
+      await store.updateJwtSettings('app_1', { ...JWT, mode: 'optional' }, T0);
+      const v2 = (await store.appVersions()).get('app_1') as number;
+      await store.removeKey('app_1', 'k1', T0);
+      const v3 = (await store.appVersions()).get('app_1') as number;
+      expect(v0).toBeLessThan(v1);
+      expect(v1).toBeLessThan(v2);
+      expect(v2).toBeLessThan(v3);
+      expect((await store.getApp('app_1'))?.updatedAt).toBe(v3);
     });
 
     it('reads and updates apps', async () => {
@@ -98,11 +112,11 @@ for (const backend of BACKENDS) {
       expect((await store.listKeys('app_1')).map((k) => k.kid)).toEqual(['k1', 'k2']);
 
       await store.updateJwtSettings('app_1', { ...JWT, mode: 'required' }, T0);
-      expect(await store.removeKey('app_1', 'k1')).toBe('removed');
-      expect(await store.removeKey('app_1', 'k2')).toBe('last_key');
-      expect(await store.removeKey('app_1', 'k9')).toBe('not_found');
+      expect(await store.removeKey('app_1', 'k1', T0)).toBe('removed');
+      expect(await store.removeKey('app_1', 'k2', T0)).toBe('last_key');
+      expect(await store.removeKey('app_1', 'k9', T0)).toBe('not_found');
       await store.updateJwtSettings('app_1', { ...JWT, mode: 'optional' }, T0);
-      expect(await store.removeKey('app_1', 'k2')).toBe('removed');
+      expect(await store.removeKey('app_1', 'k2', T0)).toBe('removed');
     });
 
     it('stores a batch once, counting duplicates, and moves the key usage', async () => {
@@ -115,6 +129,25 @@ for (const backend of BACKENDS) {
       expect(events.map((e) => JSON.parse(e.body).id)).toEqual(['e3', 'e2', 'e1']);
       expect(events[0]).toMatchObject({ userId: 'u1', verified: true, receivedAt: T0 });
       expect((await store.listKeys('app_1'))[0]).toMatchObject({ useCount: 2, lastUsedAt: T0 });
+    });
+
+    it('stores concurrent copies of one batch once, and concurrent first batches of a user', async () => {
+      const a = [track('c1'), track('c2'), track('c3')];
+      const b = [track('c4')];
+      const results = await Promise.all([
+        store.storeBatch(batch(a)),
+        store.storeBatch(batch(a)),
+        store.storeBatch(batch(b)),
+        store.storeBatch(batch(a)),
+      ]);
+      expect(results.reduce((n, r) => n + r.accepted, 0)).toBe(4);
+      expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(6);
+      expect((await store.listEvents('app_1', { limit: 10 })).length).toBe(4);
+      expect((await store.authStats('app_1', 0))[0]).toMatchObject({
+        outcome: 'verified',
+        batches: 4,
+        events: 10,
+      });
     });
 
     it('filters events by user and limits the page', async () => {

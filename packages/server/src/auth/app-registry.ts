@@ -10,16 +10,49 @@ export interface LoadedApp {
 }
 
 /**
- * In-memory cache of apps with their imported keys and token verifier. Admin writes call
- * `invalidate`, which drops the app's verifier and so its verified-token cache too.
+ * In-memory cache of apps with their imported keys and token verifier. A change drops the
+ * app's verifier, and so its verified-token cache: at once for writes through this instance,
+ * on the store's change notification for other instances (PostgreSQL LISTEN/NOTIFY), and at
+ * the latest on the next periodic version check, should a notification be missed.
  */
 export class AppRegistry {
   private readonly loaded = new Map<string, Promise<LoadedApp | null>>();
+  /** `updatedAt` of each app as loaded, compared with the store's on every check. */
+  private readonly versions = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private unwatch: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly tokenCacheSize: number,
+    private readonly checkEveryMs = 5_000,
   ) {}
+
+  /** Starts following changes made by other instances. */
+  async start(onError: (error: unknown) => void): Promise<void> {
+    this.unwatch = await this.store
+      .watchChanges((appId) => this.invalidate(appId))
+      .catch((error: unknown) => {
+        onError(error);
+        return undefined;
+      });
+    this.timer = setInterval(() => void this.checkVersions().catch(onError), this.checkEveryMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.unwatch?.();
+  }
+
+  /** The fallback for a missed notification: drop every app whose version moved. */
+  async checkVersions(): Promise<void> {
+    if (this.versions.size === 0) return;
+    const current = await this.store.appVersions();
+    for (const [appId, version] of this.versions) {
+      if (current.get(appId) !== version) this.invalidate(appId);
+    }
+  }
 
   /** The app, or null when it does not exist. Concurrent first calls share one load. */
   get(appId: string): Promise<LoadedApp | null> {
@@ -38,6 +71,7 @@ export class AppRegistry {
 
   invalidate(appId: string): void {
     this.loaded.delete(appId);
+    this.versions.delete(appId);
   }
 
   private async load(appId: string): Promise<LoadedApp | null> {
@@ -49,6 +83,7 @@ export class AppRegistry {
       settings: app.jwt,
       cacheSize: this.tokenCacheSize,
     });
+    this.versions.set(appId, app.updatedAt);
     return { app, keys, verifier };
   }
 }

@@ -23,6 +23,7 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
       },
     },
     async (request, reply) => {
+      const now = deps.now();
       const row = {
         id: `app_${randomBytes(8).toString('hex')}`,
         name: request.body.name.trim() || request.body.name,
@@ -33,7 +34,8 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
           clockToleranceSeconds: LIMITS.defaultClockToleranceSeconds,
           maxTokenLifetimeSeconds: null,
         } satisfies JwtSettings,
-        createdAt: deps.now(),
+        createdAt: now,
+        updatedAt: now,
       };
       await deps.store.createApp(row);
       return reply.code(201).send(appToWire(row));

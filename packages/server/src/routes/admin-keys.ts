@@ -82,7 +82,7 @@ export async function adminKeyRoutes(app: FastifyInstance, deps: AdminDeps): Pro
     async (request, reply) => {
       const { appId, kid } = request.params;
       await requireApp(deps.store, appId);
-      const result = await deps.store.removeKey(appId, kid);
+      const result = await deps.store.removeKey(appId, kid, deps.now());
       if (result === 'not_found')
         throw new ApiError('NOT_FOUND', 'unknown_key', `The app has no key with kid "${kid}"`);
       if (result === 'last_key') {

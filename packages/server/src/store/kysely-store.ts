@@ -1,6 +1,6 @@
 import { type AuthOutcome, type JsonValue, type JwtMode, LIMITS } from '@signet/protocol';
 import type { PublicJwk } from '@signet/verifier';
-import { type Kysely, Migrator, type Transaction } from 'kysely';
+import { type Expression, type Kysely, Migrator, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { DialectName } from './dialect-name.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -54,9 +54,43 @@ export abstract class KyselyStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
-    const { error } = await this.guard(() => migrator.migrateToLatest());
+    await this.guard(() => this.migrateWith(this.db));
+  }
+
+  protected async migrateWith(db: Kysely<Database>): Promise<void> {
+    const migrator = new Migrator({ db, provider: migrationProvider(this.dialect) });
+    const { error } = await migrator.migrateToLatest();
     if (error) throw error;
+  }
+
+  /** Tells other instances, on commit, that the app changed; one process needs no message. */
+  protected async announceChange(_trx: Transaction<Database>, _appId: string): Promise<void> {}
+
+  async watchChanges(_onChange: (appId: string) => void): Promise<() => Promise<void>> {
+    return async () => {};
+  }
+
+  appVersions(): Promise<Map<string, number>> {
+    return this.guard(async () => {
+      const rows = await this.db.selectFrom('apps').select(['id', 'updated_at']).execute();
+      return new Map(rows.map((r) => [r.id, Number(r.updated_at)]));
+    });
+  }
+
+  /** The larger of two values: `greatest` in PostgreSQL, the scalar `max` in SQLite. */
+  private greatest(a: Expression<unknown>, b: number): RawBuilder<number> {
+    return sql<number>`${sql.raw(this.dialect === 'postgres' ? 'greatest' : 'max')}(${a}, ${b})`;
+  }
+
+  /** Marks the app changed (its cached verifier must go) and tells the other instances. */
+  private async changed(trx: Transaction<Database>, appId: string, now: number): Promise<void> {
+    await trx
+      .updateTable('apps')
+      // Strictly increasing, even for two changes within one millisecond.
+      .set((eb) => ({ updated_at: this.greatest(sql`${eb.ref('updated_at')} + 1`, now) }))
+      .where('id', '=', appId)
+      .execute();
+    await this.announceChange(trx, appId);
   }
 
   async close(): Promise<void> {
@@ -105,7 +139,7 @@ export abstract class KyselyStore implements Store {
           clock_tolerance_seconds: app.jwt.clockToleranceSeconds,
           max_token_lifetime_seconds: app.jwt.maxTokenLifetimeSeconds,
           created_at: app.createdAt,
-          updated_at: app.createdAt,
+          updated_at: app.updatedAt,
         })
         .execute();
     });
@@ -139,10 +173,10 @@ export abstract class KyselyStore implements Store {
             issuer: jwt.issuer,
             clock_tolerance_seconds: jwt.clockToleranceSeconds,
             max_token_lifetime_seconds: jwt.maxTokenLifetimeSeconds,
-            updated_at: now,
           })
           .where('id', '=', appId)
           .execute();
+        await this.changed(trx, appId, now);
         return { ...toAppRow(app), jwt };
       }),
     );
@@ -198,12 +232,13 @@ export abstract class KyselyStore implements Store {
             use_count: 0,
           })
           .execute();
+        await this.changed(trx, appId, key.createdAt);
         return 'added';
       }),
     );
   }
 
-  removeKey(appId: string, kid: string): Promise<RemoveKeyResult> {
+  removeKey(appId: string, kid: string, now: number): Promise<RemoveKeyResult> {
     return this.guard(() =>
       this.db.transaction().execute(async (trx) => {
         const app = await lockApp(trx, appId, this.dialect);
@@ -217,6 +252,7 @@ export abstract class KyselyStore implements Store {
         if (!key) return 'not_found';
         if (app.jwt_mode === 'required' && (await countKeys(trx, appId)) <= 1) return 'last_key';
         await trx.deleteFrom('app_keys').where('app_id', '=', appId).where('kid', '=', kid).execute();
+        await this.changed(trx, appId, now);
         return 'removed';
       }),
     );
@@ -294,35 +330,38 @@ export abstract class KyselyStore implements Store {
     fresh: BatchToStore['events'],
   ): Promise<void> {
     const userId = batch.userId as string;
+    // Create the profile if absent first: concurrent first batches of one user then both find
+    // the row and serialise on its lock instead of one failing on the primary key.
+    await trx
+      .insertInto('users')
+      .values({
+        app_id: batch.appId,
+        user_id: userId,
+        attributes: '{}',
+        first_seen: batch.receivedAt,
+        last_seen: batch.receivedAt,
+      })
+      .onConflict((oc) => oc.columns(['app_id', 'user_id']).doNothing())
+      .execute();
     const existing = await lockUser(trx, batch.appId, userId, this.dialect);
     // A null-prototype object: attribute keys such as "__proto__" stay plain data.
     const attributes: Record<string, JsonValue> = Object.assign(
       Object.create(null),
-      existing ? JSON.parse(existing.attributes) : {},
+      JSON.parse(existing.attributes),
     );
     for (const e of fresh) {
       if (!e.attributes) continue;
       for (const [k, v] of Object.entries(e.attributes)) attributes[k] = v;
     }
-    if (existing) {
-      await trx
-        .updateTable('users')
-        .set({ attributes: JSON.stringify(attributes), last_seen: batch.receivedAt })
-        .where('app_id', '=', batch.appId)
-        .where('user_id', '=', userId)
-        .execute();
-    } else {
-      await trx
-        .insertInto('users')
-        .values({
-          app_id: batch.appId,
-          user_id: userId,
-          attributes: JSON.stringify(attributes),
-          first_seen: batch.receivedAt,
-          last_seen: batch.receivedAt,
-        })
-        .execute();
-    }
+    await trx
+      .updateTable('users')
+      .set((eb) => ({
+        attributes: JSON.stringify(attributes),
+        last_seen: this.greatest(eb.ref('last_seen'), batch.receivedAt),
+      }))
+      .where('app_id', '=', batch.appId)
+      .where('user_id', '=', userId)
+      .execute();
   }
 
   recordRejection(rejection: RejectionToRecord): Promise<void> {
@@ -430,6 +469,7 @@ function toAppRow(row: Database['apps'] & Record<string, unknown>): AppRow {
         row.max_token_lifetime_seconds === null ? null : Number(row.max_token_lifetime_seconds),
     },
     createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
   };
 }
 
@@ -456,7 +496,7 @@ async function lockUser(trx: Transaction<Database>, appId: string, userId: strin
     .where('app_id', '=', appId)
     .where('user_id', '=', userId);
   if (dialect === 'postgres') q = q.forUpdate();
-  return q.executeTakeFirst();
+  return q.executeTakeFirstOrThrow();
 }
 
 async function countOutcome(

@@ -1,17 +1,26 @@
+import { PostgresStore } from './postgres/postgres-store.ts';
 import { SqliteStore } from './sqlite/sqlite-store.ts';
 import type { Store } from './store.ts';
 
 export interface OpenStoreOptions {
   sqliteBusyTimeoutMs?: number;
+  /** PostgreSQL connections per instance. */
+  poolSize?: number;
+  /** Where PostgreSQL connection errors outside a request are reported. */
+  onBackgroundError?: (error: Error) => void;
 }
 
 /**
- * Opens the store a database URL names: `sqlite:./signet.db`, `sqlite::memory:`, or a bare
- * file path. `postgres://…` is recognised but not yet available in this build.
+ * Opens the store a database URL names: `sqlite:./signet.db`, `sqlite::memory:`, a bare file
+ * path, or `postgres://user@host:port/database` for several instances on one database.
  */
 export function openStore(url: string, options: OpenStoreOptions = {}): Store {
   if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new Error('SIGNET_DATABASE_URL: PostgreSQL is not available in this build yet; use sqlite:<file>');
+    return PostgresStore.open({
+      url,
+      poolSize: options.poolSize,
+      onBackgroundError: options.onBackgroundError,
+    });
   }
   const filename = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url;
   if (filename === '') throw new Error('SIGNET_DATABASE_URL: sqlite: needs a file path or :memory:');

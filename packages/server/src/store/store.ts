@@ -12,6 +12,8 @@ export interface AppRow {
   name: string;
   jwt: JwtSettings;
   createdAt: number;
+  /** Moves on every change to the app's settings or keys; instances compare it to drop caches. */
+  updatedAt: number;
 }
 
 export interface KeyRow {
@@ -121,6 +123,14 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
 
+  /**
+   * Calls `onChange(appId)` when another instance changes an app's settings or keys; returns a
+   * function that stops listening. A single-process backend never calls it.
+   */
+  watchChanges(onChange: (appId: string) => void): Promise<() => Promise<void>>;
+  /** Every app's `updatedAt`: the periodic check behind `watchChanges`. */
+  appVersions(): Promise<Map<string, number>>;
+
   getSetting(key: string): Promise<string | null>;
   /** Sets `key` unless it exists; returns the value now stored (first writer wins). */
   putSettingIfAbsent(key: string, value: string): Promise<string>;
@@ -135,7 +145,7 @@ export interface Store {
   /** Adds a key unless the app already has `maxKeys` or one with the same kid. */
   addKey(appId: string, key: KeyRow, maxKeys: number): Promise<AddKeyResult>;
   /** Removes a key, refusing the last one while the app's mode is `required`. */
-  removeKey(appId: string, kid: string): Promise<RemoveKeyResult>;
+  removeKey(appId: string, kid: string, now: number): Promise<RemoveKeyResult>;
 
   /** Stores a batch atomically: all new events or none, plus profile, aliases and counters. */
   storeBatch(batch: BatchToStore): Promise<{ accepted: number; duplicates: number }>;

@@ -25,7 +25,7 @@ describe.skipIf(postgresUnavailable !== null)('several instances on one PostgreS
       },
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
-    return { status: res.status, body: res.status === 204 ? null : await res.json() };
+    return { status: res.status, body: (res.status === 204 ? null : await res.json()) as any };
   };
   const ingest = async (instance: Instance, token: string | null, batch = batchFor({ id: 'user-1' }, 2)) => {
     const res = await fetch(`${instance.url}/v1/apps/${appId}/batch`, {
@@ -33,7 +33,7 @@ describe.skipIf(postgresUnavailable !== null)('several instances on one PostgreS
       headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
       body: JSON.stringify(batch),
     });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: (await res.json()) as any };
   };
   /** Polls until `check` holds; returns how long it took. Fails after 5 s, the SPEC's bound. */
   const within5s = async (check: () => Promise<boolean>): Promise<number> => {

@@ -22,7 +22,8 @@ const MIGRATION_LOCK = 74_217_001;
 /*
  * Error classes that mean "the database is not there right now" (SQLSTATE): 08 connection
  * exceptions, 53 insufficient resources, 57P01–57P03 shutdown / cannot connect now. Plus the
- * socket-level errors and pg's own messages for a connection that died.
+ * socket-level errors, and the messages of a connection that died or a database closed to
+ * connections.
  */
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[123])/;
 const UNAVAILABLE_NODE = new Set([
@@ -35,7 +36,7 @@ const UNAVAILABLE_NODE = new Set([
   'EHOSTUNREACH',
 ]);
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|connection error|timeout exceeded when trying to connect|not queryable|Connection ended/i;
+  /Connection terminated|connection error|not currently accepting connections|timeout exceeded when trying to connect|not queryable|Connection ended/i;
 
 /** The backend for several instances sharing one PostgreSQL database. */
 export class PostgresStore extends KyselyStore {

@@ -1,19 +1,21 @@
 /**
  * Ingestion throughput: Signet (ES256, `required`, one repeated token, 20-event batches with
- * fresh UUIDv7 ids, SQLite) against bare node:http parsing the same body. Runs A B A B and
- * reports the ratio measured within this run. Targets 127.0.0.1 only; each round is bounded.
+ * fresh UUIDv7 ids) on SQLite and on PostgreSQL, against bare node:http parsing the same body.
+ * Runs the servers in turn, twice (A B C A B C), and reports ratios measured within this run.
+ * Targets 127.0.0.1 only; each round is bounded. PostgreSQL is skipped when absent.
  *
  *   npm run bench            # 4 rounds of 5 s
  *   BENCH_SECONDS=10 npm run bench
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import pg from 'pg';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -90,51 +92,91 @@ async function load(url: string, headers: Record<string, string>) {
   };
 }
 
-async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'signet-bench-'));
-  const [barePort, signetPort] = [await freePort(), await freePort()];
-  const bare = await start('bench/bare-server.ts', { PORT: String(barePort) });
-  const signet = await start('packages/server/src/main.ts', {
-    PORT: String(signetPort),
-    SIGNET_DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`,
+const PG_ADMIN = process.env.SIGNET_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A fresh PostgreSQL database for the run, or null (with the reason printed) when there is none. */
+async function postgresDatabase(): Promise<{ url: string; drop: () => Promise<void> } | null> {
+  const name = `signet_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN, connectionTimeoutMillis: 2_000 });
+  try {
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+  } catch (error) {
+    process.stderr.write(`PostgreSQL skipped: ${(error as Error).message}\n`);
+    return null;
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+  const url = new URL(PG_ADMIN);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_ADMIN });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/** Starts a Signet process on `databaseUrl` with one app in `required` mode and a token for it. */
+async function startSignet(databaseUrl: string) {
+  const port = await freePort();
+  const child = await start('packages/server/src/main.ts', {
+    PORT: String(port),
+    SIGNET_DATABASE_URL: databaseUrl,
     SIGNET_ADMIN_TOKEN: ADMIN,
     SIGNET_LOG_LEVEL: 'warn',
     SIGNET_RATE_LIMIT_APP_PER_MINUTE: '0',
     SIGNET_RATE_LIMIT_CLIENT_PER_MINUTE: '0',
   });
-  try {
-    const base = `http://127.0.0.1:${signetPort}`;
-    const admin = async (method: string, path: string, body: unknown) => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      return (await res.json()) as { id: string };
-    };
-    const { publicKey, privateKey } = await generateKeyPair('ES256');
-    const app = await admin('POST', '/admin/v1/apps', { name: 'bench' });
-    await admin('POST', `/admin/v1/apps/${app.id}/keys`, { pem: await exportSPKI(publicKey) });
-    await admin('PUT', `/admin/v1/apps/${app.id}/jwt`, { mode: 'required' });
-    const token = await new SignJWT({ sub: 'user-1' })
-      .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(privateKey);
+  const base = `http://127.0.0.1:${port}`;
+  const admin = async (method: string, path: string, body: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return (await res.json()) as { id: string };
+  };
+  const { publicKey, privateKey } = await generateKeyPair('ES256');
+  const app = await admin('POST', '/admin/v1/apps', { name: 'bench' });
+  await admin('POST', `/admin/v1/apps/${app.id}/keys`, { pem: await exportSPKI(publicKey) });
+  await admin('PUT', `/admin/v1/apps/${app.id}/jwt`, { mode: 'required' });
+  const token = await new SignJWT({ sub: 'user-1' })
+    .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(privateKey);
+  return { child, url: `${base}/v1/apps/${app.id}/batch`, headers: { authorization: `Bearer ${token}` } };
+}
 
-    const rounds: {
-      name: string;
-      batchesPerSecond: number;
-      eventsPerSecond: number;
-      p50Ms: number;
-      p99Ms: number;
-      non2xx: number;
-    }[] = [];
+interface Round {
+  name: string;
+  batchesPerSecond: number;
+  eventsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'signet-bench-'));
+  const barePort = await freePort();
+  const bare = await start('bench/bare-server.ts', { PORT: String(barePort) });
+  const sqlite = await startSignet(`sqlite:${join(dir, 'bench.db')}`);
+  const database = await postgresDatabase();
+  const postgres = database ? await startSignet(database.url) : null;
+  const targets: [string, string, Record<string, string>][] = [
+    ['bare node:http', `http://127.0.0.1:${barePort}/`, {}],
+    ['signet (SQLite)', sqlite.url, sqlite.headers],
+  ];
+  if (postgres) targets.push(['signet (PostgreSQL)', postgres.url, postgres.headers]);
+  try {
+    const rounds: Round[] = [];
     for (const round of [1, 2]) {
-      for (const [name, url, headers] of [
-        ['bare node:http', `http://127.0.0.1:${barePort}/`, {}],
-        ['signet (SQLite)', `${base}/v1/apps/${app.id}/batch`, { authorization: `Bearer ${token}` }],
-      ] as const) {
+      for (const [name, url, headers] of targets) {
         process.stderr.write(`round ${round}: ${name} for ${SECONDS} s … `);
         const r = await load(url, headers);
         process.stderr.write(`${r.batchesPerSecond} batches/s\n`);
@@ -142,20 +184,21 @@ async function main() {
       }
     }
     const best = (name: string) =>
-      rounds.filter((r) => r.name === name).sort((a, b) => b.batchesPerSecond - a.batchesPerSecond)[0];
-    const bareBest = best('bare node:http');
-    const signetBest = best('signet (SQLite)');
-    const ratio = signetBest && bareBest ? signetBest.batchesPerSecond / bareBest.batchesPerSecond : 0;
+      Math.max(0, ...rounds.filter((r) => r.name === name).map((r) => r.batchesPerSecond));
+    const ratios = Object.fromEntries(
+      targets.slice(1).map(([name]) => [name, Number((best(name) / best('bare node:http')).toFixed(3))]),
+    );
     console.table(rounds);
-    console.log(`ratio signet / bare (best of 2 rounds each): ${ratio.toFixed(2)}`);
-    mkdirSync(join(root, 'bench'), { recursive: true });
+    for (const [name, ratio] of Object.entries(ratios))
+      console.log(`ratio ${name} / bare (best of 2 rounds each): ${ratio}`);
     writeFileSync(
       join(root, 'bench/results.json'),
-      `${JSON.stringify({ at: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds: SECONDS, connections: CONNECTIONS, eventsPerBatch: EVENTS, rounds, ratio }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds: SECONDS, connections: CONNECTIONS, eventsPerBatch: EVENTS, rounds, ratios }, null, 2)}\n`,
     );
   } finally {
-    bare.kill();
-    signet.kill();
+    for (const child of [bare, sqlite.child, postgres?.child]) child?.kill();
+    await new Promise((r) => setTimeout(r, 300));
+    await database?.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

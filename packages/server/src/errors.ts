@@ -36,6 +36,11 @@ export class ApiError extends Error {
   }
 }
 
+/** 404 for an app id nobody created. */
+export function appNotFound(): ApiError {
+  return new ApiError('APP_NOT_FOUND', 'unknown_app', 'No app has this id');
+}
+
 /** The 401 body of a JWT failure in `required` mode. Carries code and reason, never the token. */
 export function jwtErrorBody(code: JwtErrorCode, reason: string, message: string): ErrorBody {
   return { error: { type: 'jwt', code, reason, message } };

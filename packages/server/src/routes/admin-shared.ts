@@ -1,6 +1,6 @@
 import { LIMITS } from '@signet/protocol';
 import type { AppRegistry } from '../auth/app-registry.ts';
-import { ApiError } from '../errors.ts';
+import { appNotFound } from '../errors.ts';
 import type { AppRow, Store } from '../store/store.ts';
 
 /** What every admin route needs. */
@@ -21,8 +21,4 @@ export async function requireApp(store: Store, appId: string): Promise<AppRow> {
   const app = await store.getApp(appId);
   if (!app) throw appNotFound();
   return app;
-}
-
-export function appNotFound(): ApiError {
-  return new ApiError('APP_NOT_FOUND', 'unknown_app', 'No app has this id');
 }

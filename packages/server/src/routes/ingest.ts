@@ -3,7 +3,7 @@ import { tokenFromAuthorization, type VerifyResult } from '@signet/verifier';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppRegistry, LoadedApp } from '../auth/app-registry.ts';
 import { prepareEvents, schemaFailure } from '../batch-validation.ts';
-import { ApiError, jwtErrorBody } from '../errors.ts';
+import { appNotFound, jwtErrorBody } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import type { RateLimits } from '../rate-limits.ts';
 import type { FailureToKeep, OutcomeToCount, Store } from '../store/store.ts';
@@ -33,10 +33,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
     },
     async (request, reply) => {
       const loaded = await deps.registry.get(request.params.appId);
-      if (!loaded) throw new ApiError('APP_NOT_FOUND', 'unknown_app', 'No app has this id');
-      if (request.validationError) {
-        throw schemaFailure(request.validationError.validation as never);
-      }
+      if (!loaded) throw appNotFound();
+      if (request.validationError) throw schemaFailure(request.validationError.validation);
       const batch = request.body;
       const events = prepareEvents(batch);
       const receivedAt = deps.now();

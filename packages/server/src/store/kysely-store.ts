@@ -1,6 +1,7 @@
 import { type AuthOutcome, type JsonValue, type JwtMode, LIMITS } from '@signet/protocol';
 import type { PublicJwk } from '@signet/verifier';
 import { type Expression, type Kysely, Migrator, type RawBuilder, sql, type Transaction } from 'kysely';
+import { firstOccurrences, hourOf, mergeAttributes, verifiedFlag } from './batch-rules.ts';
 import type { DialectName } from './dialect-name.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -22,7 +23,6 @@ import {
   type UserRow,
 } from './store.ts';
 
-const HOUR_MS = 3_600_000;
 const FAILURES_KEPT = LIMITS.maxFailuresKept;
 
 /**
@@ -261,10 +261,8 @@ export abstract class KyselyStore implements Store {
   storeBatch(batch: BatchToStore): Promise<{ accepted: number; duplicates: number }> {
     return this.guard(() =>
       this.db.transaction().execute(async (trx) => {
-        // A batch may repeat an id; the first occurrence is the one kept, as on a re-send.
-        const seen = new Set<string>();
-        const unique = batch.events.filter((e) => !seen.has(e.id) && seen.add(e.id));
-        const verified = batch.verified === null ? null : batch.verified ? 1 : 0;
+        const unique = firstOccurrences(batch.events);
+        const verified = verifiedFlag(batch.verified);
         const inserted = await trx
           .insertInto('events')
           .values(
@@ -344,19 +342,10 @@ export abstract class KyselyStore implements Store {
       .onConflict((oc) => oc.columns(['app_id', 'user_id']).doNothing())
       .execute();
     const existing = await lockUser(trx, batch.appId, userId, this.dialect);
-    // A null-prototype object: attribute keys such as "__proto__" stay plain data.
-    const attributes: Record<string, JsonValue> = Object.assign(
-      Object.create(null),
-      JSON.parse(existing.attributes),
-    );
-    for (const e of fresh) {
-      if (!e.attributes) continue;
-      for (const [k, v] of Object.entries(e.attributes)) attributes[k] = v;
-    }
     await trx
       .updateTable('users')
       .set((eb) => ({
-        attributes: JSON.stringify(attributes),
+        attributes: mergeAttributes(existing.attributes, fresh),
         last_seen: this.greatest(eb.ref('last_seen'), batch.receivedAt),
       }))
       .where('app_id', '=', batch.appId)
@@ -510,7 +499,7 @@ async function countOutcome(
     .insertInto('auth_outcomes')
     .values({
       app_id: appId,
-      hour: Math.floor(at / HOUR_MS) * HOUR_MS,
+      hour: hourOf(at),
       outcome: outcome.outcome,
       code: outcome.code ?? '',
       reason: outcome.reason ?? '',

@@ -1,0 +1,33 @@
+import type { JsonValue } from '@signet/protocol';
+import type { EventToStore } from './store.ts';
+
+/* The rules of storing a batch that do not depend on the backend, shared by every writer. */
+
+const HOUR_MS = 3_600_000;
+
+/** A batch may repeat an id; the first occurrence is the one kept, as on a re-send. */
+export function firstOccurrences(events: EventToStore[]): EventToStore[] {
+  const seen = new Set<string>();
+  return events.filter((e) => !seen.has(e.id) && seen.add(e.id));
+}
+
+/** The profile after the batch's new `attributes` events, applied in batch order. */
+export function mergeAttributes(storedJson: string, fresh: EventToStore[]): string {
+  // A null-prototype object: attribute keys such as "__proto__" stay plain data.
+  const attributes: Record<string, JsonValue> = Object.assign(Object.create(null), JSON.parse(storedJson));
+  for (const e of fresh) {
+    if (!e.attributes) continue;
+    for (const [k, v] of Object.entries(e.attributes)) attributes[k] = v;
+  }
+  return JSON.stringify(attributes);
+}
+
+/** The start of the hour `at` falls in: the bucket of the outcome counters. */
+export function hourOf(at: number): number {
+  return Math.floor(at / HOUR_MS) * HOUR_MS;
+}
+
+/** Stored as 1 / 0 / NULL: verified, checked and failed, not checked. */
+export function verifiedFlag(verified: boolean | null): number | null {
+  return verified === null ? null : verified ? 1 : 0;
+}

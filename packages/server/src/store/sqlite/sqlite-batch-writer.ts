@@ -1,0 +1,172 @@
+import { LIMITS } from '@signet/protocol';
+import type Database from 'better-sqlite3';
+import { firstOccurrences, hourOf, mergeAttributes, verifiedFlag } from '../batch-rules.ts';
+import type { BatchToStore } from '../store.ts';
+
+type Stored = { accepted: number; duplicates: number };
+interface Pending {
+  batch: BatchToStore;
+  resolve: (stored: Stored) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Writes batches to SQLite with group commit: every batch that arrives while a commit is being
+ * prepared joins the same transaction, each inside its own savepoint (a batch that fails rolls
+ * back alone and nothing of it stays). Callers are answered only after the COMMIT. Statements
+ * are prepared once; better-sqlite3 runs them synchronously, so a whole group is written in one
+ * turn of the event loop.
+ */
+export class SqliteBatchWriter {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private statements: ReturnType<typeof prepare> | undefined;
+
+  constructor(
+    private readonly connection: Database.Database,
+    /** Runs `write` while no other transaction holds the connection (Kysely's connection lock). */
+    private readonly exclusively: (write: () => void) => Promise<void>,
+  ) {}
+
+  write(batch: BatchToStore): Promise<Stored> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ batch, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const group = this.queue;
+    this.queue = [];
+    this.scheduled = false;
+    const results: (Stored | { error: unknown })[] = [];
+    try {
+      await this.exclusively(() => {
+        this.statements ??= prepare(this.connection);
+        const s = this.statements;
+        s.begin.run();
+        try {
+          for (const { batch } of group) {
+            s.savepoint.run();
+            try {
+              results.push(writeOne(s, batch));
+              s.release.run();
+            } catch (error) {
+              s.rollbackTo.run();
+              s.release.run();
+              results.push({ error });
+            }
+          }
+          s.commit.run();
+        } catch (error) {
+          if (this.connection.inTransaction) s.rollback.run();
+          throw error;
+        }
+      });
+    } catch (error) {
+      for (const p of group) p.reject(error);
+      return;
+    }
+    group.forEach((p, i) => {
+      const r = results[i] as Stored | { error: unknown };
+      if ('error' in r) p.reject(r.error);
+      else p.resolve(r);
+    });
+  }
+}
+
+function prepare(db: Database.Database) {
+  return {
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    savepoint: db.prepare('SAVEPOINT batch'),
+    release: db.prepare('RELEASE batch'),
+    rollbackTo: db.prepare('ROLLBACK TO batch'),
+    insertEvent: db.prepare(
+      `INSERT INTO events (app_id, id, type, name, user_id, anonymous_id, session_id, batch_id, sdk_name,
+         sdk_version, verified, received_at, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (app_id, id) DO NOTHING`,
+    ),
+    upsertUser: db.prepare(
+      `INSERT INTO users (app_id, user_id, attributes, first_seen, last_seen) VALUES (?, ?, '{}', ?, ?)
+       ON CONFLICT (app_id, user_id) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)`,
+    ),
+    userAttributes: db.prepare('SELECT attributes FROM users WHERE app_id = ? AND user_id = ?').pluck(),
+    setUserAttributes: db.prepare('UPDATE users SET attributes = ? WHERE app_id = ? AND user_id = ?'),
+    insertAlias: db.prepare(
+      `INSERT INTO aliases (app_id, anonymous_id, user_id, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (app_id, anonymous_id, user_id) DO NOTHING`,
+    ),
+    useKey: db.prepare(
+      'UPDATE app_keys SET use_count = use_count + 1, last_used_at = ? WHERE app_id = ? AND kid = ?',
+    ),
+    countOutcome: db.prepare(
+      `INSERT INTO auth_outcomes (app_id, hour, outcome, code, reason, batches, events) VALUES (?, ?, ?, ?, ?, 1, ?)
+       ON CONFLICT (app_id, hour, outcome, code, reason)
+       DO UPDATE SET batches = batches + 1, events = events + excluded.events`,
+    ),
+    keepFailure: db.prepare(
+      `INSERT INTO auth_failures (app_id, at, mode, code, reason, kid, subject, user_id, sdk_name, sdk_version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    trimFailures: db.prepare(
+      `DELETE FROM auth_failures WHERE app_id = ? AND id <= (
+         SELECT id FROM auth_failures WHERE app_id = ? ORDER BY id DESC LIMIT 1 OFFSET ${LIMITS.maxFailuresKept})`,
+    ),
+  };
+}
+
+/** One batch, inside the group's transaction: the same rules as the Kysely writer. */
+function writeOne(s: ReturnType<typeof prepare>, b: BatchToStore): Stored {
+  const verified = verifiedFlag(b.verified);
+  const fresh = firstOccurrences(b.events).filter(
+    (e) =>
+      s.insertEvent.run(
+        b.appId,
+        e.id,
+        e.type,
+        e.name,
+        b.userId,
+        b.anonymousId,
+        e.sessionId,
+        b.batchId,
+        b.sdkName,
+        b.sdkVersion,
+        verified,
+        b.receivedAt,
+        e.body,
+      ).changes === 1,
+  );
+  if (b.userId !== null) {
+    s.upsertUser.run(b.appId, b.userId, b.receivedAt, b.receivedAt);
+    if (fresh.some((e) => e.attributes)) {
+      const stored = s.userAttributes.get(b.appId, b.userId) as string;
+      s.setUserAttributes.run(mergeAttributes(stored, fresh), b.appId, b.userId);
+    }
+    for (const e of fresh) if (e.aliasOf) s.insertAlias.run(b.appId, e.aliasOf, b.userId, b.receivedAt);
+  }
+  if (b.keyUsed !== null) s.useKey.run(b.receivedAt, b.appId, b.keyUsed);
+  const { outcome, code, reason } = b.outcome;
+  s.countOutcome.run(b.appId, hourOf(b.receivedAt), outcome, code ?? '', reason ?? '', b.events.length);
+  if (b.failure) {
+    const f = b.failure;
+    s.keepFailure.run(
+      b.appId,
+      b.receivedAt,
+      f.mode,
+      f.code,
+      f.reason,
+      f.kid,
+      f.subject,
+      f.userId,
+      f.sdkName,
+      f.sdkVersion,
+    );
+    s.trimFailures.run(b.appId, b.appId);
+  }
+  return { accepted: fresh.length, duplicates: b.events.length - fresh.length };
+}

@@ -175,6 +175,28 @@ for (const backend of BACKENDS) {
       expect(await store.authStats('app_1', 0)).toEqual([]);
     });
 
+    it('stores concurrent batches independently: one failing leaves the others whole', async () => {
+      const failure = {
+        mode: 'optional',
+        code: null as unknown as string,
+        reason: 'x',
+        kid: null,
+        subject: null,
+        userId: 'u1',
+        sdkName: null,
+        sdkVersion: null,
+      };
+      const results = await Promise.allSettled([
+        store.storeBatch(batch([track('g1'), track('g2')])),
+        store.storeBatch(batch([track('f1'), track('f2')], { failure })),
+        store.storeBatch(batch([track('g3')])),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      const ids = (await store.listEvents('app_1', { limit: 10 })).map((e) => JSON.parse(e.body).id).sort();
+      expect(ids).toEqual(['g1', 'g2', 'g3']);
+      expect((await store.authStats('app_1', 0))[0]).toMatchObject({ batches: 2, events: 3 });
+    });
+
     it('merges attributes of new events only, in batch order', async () => {
       const attrs = (id: string, attributes: Record<string, unknown>): EventToStore => ({
         ...track(id),

@@ -1,7 +1,9 @@
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
+import { firstOccurrences, hourOf, verifiedFlag } from '../batch-rules.ts';
 import { KyselyStore } from '../kysely-store.ts';
 import type { Database } from '../schema.ts';
+import type { BatchToStore } from '../store.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:port/database`. */
@@ -18,6 +20,8 @@ export interface PostgresStoreOptions {
 const CHANNEL = 'signet_app_changed';
 /** Arbitrary constant for pg_advisory_lock: one migration run at a time across instances. */
 const MIGRATION_LOCK = 74_217_001;
+/** SQLSTATE deadlock_detected. */
+const DEADLOCK = '40P01';
 
 /*
  * Error classes that mean "the database is not there right now" (SQLSTATE): 08 connection
@@ -88,6 +92,56 @@ export class PostgresStore extends KyselyStore {
         }
       }),
     );
+  }
+
+  /**
+   * The common batch (track events only, nothing to merge or link, no failure to keep) is one
+   * statement: a single round trip, atomic as any statement. Others take the general path.
+   * A deadlock with a concurrent batch of the same user is retried: the loser stored nothing.
+   */
+  override async storeBatch(batch: BatchToStore): Promise<{ accepted: number; duplicates: number }> {
+    const simple = batch.failure === null && batch.events.every((e) => e.type === 'track');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return simple ? await this.guard(() => this.storeSimpleBatch(batch)) : await super.storeBatch(batch);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== DEADLOCK || attempt === 3) throw error;
+      }
+    }
+  }
+
+  private async storeSimpleBatch(b: BatchToStore): Promise<{ accepted: number; duplicates: number }> {
+    const events = firstOccurrences(b.events);
+    const column = <T>(pick: (e: (typeof events)[number]) => T) => events.map(pick);
+    const { rows } = await sql<{ accepted: number }>`
+      WITH inserted AS (
+        INSERT INTO events (app_id, id, type, name, user_id, anonymous_id, session_id, batch_id, sdk_name,
+                            sdk_version, verified, received_at, body)
+        SELECT ${b.appId}, e.id, e.type, e.name, ${b.userId}, ${b.anonymousId}, e.session_id, ${b.batchId},
+               ${b.sdkName}, ${b.sdkVersion}, ${verifiedFlag(b.verified)}::int, ${b.receivedAt}::bigint, e.body
+        FROM unnest(${column((e) => e.id)}::text[], ${column((e) => e.type)}::text[], ${column((e) => e.name)}::text[],
+                    ${column((e) => e.sessionId)}::text[], ${column((e) => e.body)}::text[])
+             AS e(id, type, name, session_id, body)
+        ON CONFLICT (app_id, id) DO NOTHING
+        RETURNING 1
+      ), profile AS (
+        INSERT INTO users (app_id, user_id, attributes, first_seen, last_seen)
+        SELECT ${b.appId}, ${b.userId}::text, '{}', ${b.receivedAt}::bigint, ${b.receivedAt}::bigint
+        WHERE ${b.userId}::text IS NOT NULL
+        ON CONFLICT (app_id, user_id) DO UPDATE SET last_seen = greatest(users.last_seen, excluded.last_seen)
+      ), key_use AS (
+        UPDATE app_keys SET use_count = use_count + 1, last_used_at = ${b.receivedAt}::bigint
+        WHERE app_id = ${b.appId} AND kid = ${b.keyUsed}::text
+      ), outcome AS (
+        INSERT INTO auth_outcomes (app_id, hour, outcome, code, reason, batches, events)
+        VALUES (${b.appId}, ${hourOf(b.receivedAt)}::bigint, ${b.outcome.outcome}, ${b.outcome.code ?? ''},
+                ${b.outcome.reason ?? ''}, 1, ${b.events.length}::bigint)
+        ON CONFLICT (app_id, hour, outcome, code, reason)
+        DO UPDATE SET batches = auth_outcomes.batches + 1, events = auth_outcomes.events + excluded.events
+      )
+      SELECT count(*)::int AS accepted FROM inserted`.execute(this.db);
+    const accepted = rows[0]?.accepted ?? 0;
+    return { accepted, duplicates: b.events.length - accepted };
   }
 
   /** Delivered to every instance when the writing transaction commits. */

@@ -85,13 +85,11 @@ async function verifyToken(verifier: Verifier, token: unknown, check: VerifyChec
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
     return jwtFailure('unknown', 'The verifier was given an invalid clock', NO_CONTEXT);
   }
-  const inspected = inspectToken(token);
-  if ('ok' in inspected) return inspected;
-  const { header, alg } = inspected;
-  const context = () => failureContext(header, token);
   const { ring, cache, settings } = verifier;
 
-  const cached = cache?.recall(token);
+  // Looked up before any decoding: only a token that passed every check is remembered, so the
+  // same string needs no second inspection (the length test keeps huge strings from being hashed).
+  const cached = token.length <= LIMITS.maxTokenBytes ? cache?.recall(token) : undefined;
   if (cached) {
     const tolerance = settings.clockToleranceSeconds;
     const hitContext = { kid: cached.kid, subject: cached.subject };
@@ -109,6 +107,11 @@ async function verifyToken(verifier: Verifier, token: unknown, check: VerifyChec
       }
     );
   }
+
+  const inspected = inspectToken(token);
+  if ('ok' in inspected) return inspected;
+  const { header, alg } = inspected;
+  const context = () => failureContext(header, token);
 
   if (ring.size === 0) {
     return jwtFailure('no_keys_registered', 'The app has no registered public keys', context());

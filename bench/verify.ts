@@ -1,0 +1,101 @@
+/**
+ * Token verification: Signet's verifier (jose on WebCrypto) against single-threaded raw
+ * `crypto.verify` on the same token, per algorithm. Three measures, each a ratio taken in one
+ * run with the two sides alternating (A B A B):
+ *   - not cached, one call at a time         (goal ≥ 0.65)
+ *   - not cached, 64 calls in flight          (goal ≥ 1.0: WebCrypto runs on the thread pool)
+ *   - cached, the same token again            (goal ≥ 40×)
+ *
+ *   npm run bench:verify         BENCH_VERIFY_MS=1000 per measure (default 600)
+ */
+import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createTokenVerifier, parsePublicKey } from '@signet/verifier';
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+
+const MS = Number(process.env.BENCH_VERIFY_MS ?? 600);
+const IN_FLIGHT = 64;
+const SETTINGS = { audience: null, issuer: null, clockToleranceSeconds: 60, maxTokenLifetimeSeconds: null };
+const root = new URL('..', import.meta.url).pathname;
+
+/** Calls per second of `run` (which does `per` verifications) over about MS milliseconds. */
+async function rate(run: () => Promise<number> | number): Promise<number> {
+  let done = 0;
+  const started = performance.now();
+  while (performance.now() - started < MS) done += await run();
+  return done / ((performance.now() - started) / 1000);
+}
+
+function rawVerifier(alg: string, key: KeyObject, token: string): () => number {
+  const [h, p, s] = token.split('.') as [string, string, string];
+  const data = Buffer.from(`${h}.${p}`);
+  const signature = Buffer.from(s, 'base64url');
+  const hash = alg === 'EdDSA' ? null : 'sha256';
+  const options = alg.startsWith('ES') ? { key, dsaEncoding: 'ieee-p1363' as const } : key;
+  return () => {
+    for (let i = 0; i < 50; i++)
+      if (!cryptoVerify(hash, data, options, signature)) throw new Error('raw verify failed');
+    return 50;
+  };
+}
+
+async function measure(alg: 'ES256' | 'RS256' | 'EdDSA') {
+  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+  const pem = await exportSPKI(publicKey);
+  const record = parsePublicKey({ pem });
+  const token = await new SignJWT({ sub: 'user-1' })
+    .setProtectedHeader({ alg, typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(privateKey);
+  const uncached = createTokenVerifier({ keys: [record], settings: SETTINGS, cacheSize: 0 });
+  const cached = createTokenVerifier({ keys: [record], settings: SETTINGS });
+  const check = async (v: typeof uncached) => {
+    const r = await v.verify(token, { expectedSubject: 'user-1' });
+    if (!r.ok) throw new Error(`${alg}: ${r.code} ${r.reason}`);
+  };
+  await check(uncached);
+  await check(cached);
+  const raw = rawVerifier(alg, createPublicKey(pem), token);
+  const sides = {
+    raw: () => raw(),
+    oneAtATime: async () => {
+      await check(uncached);
+      return 1;
+    },
+    concurrent: async () => {
+      await Promise.all(Array.from({ length: IN_FLIGHT }, () => check(uncached)));
+      return IN_FLIGHT;
+    },
+    cached: async () => {
+      for (let i = 0; i < 100; i++) await check(cached);
+      return 100;
+    },
+  };
+  const best: Record<keyof typeof sides, number> = { raw: 0, oneAtATime: 0, concurrent: 0, cached: 0 };
+  for (let round = 0; round < 2; round++) {
+    for (const name of ['raw', 'oneAtATime', 'raw', 'concurrent', 'raw', 'cached'] as const) {
+      best[name] = Math.max(best[name], await rate(sides[name]));
+    }
+  }
+  const row = {
+    alg,
+    rawPerSecond: Math.round(best.raw),
+    oneAtATimePerSecond: Math.round(best.oneAtATime),
+    concurrentPerSecond: Math.round(best.concurrent),
+    cachedPerSecond: Math.round(best.cached),
+    oneAtATimeRatio: Number((best.oneAtATime / best.raw).toFixed(2)),
+    concurrentRatio: Number((best.concurrent / best.raw).toFixed(2)),
+    cachedRatio: Number((best.cached / best.raw).toFixed(1)),
+  };
+  process.stderr.write(`${alg}: done\n`);
+  return row;
+}
+
+const rows = [];
+for (const alg of ['ES256', 'RS256', 'EdDSA'] as const) rows.push(await measure(alg));
+console.table(rows);
+writeFileSync(
+  `${root}bench/verify-results.json`,
+  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, msPerMeasure: MS, inFlight: IN_FLIGHT, rows }, null, 2)}\n`,
+);

@@ -17,7 +17,7 @@ export function useResource<T>(load: () => Promise<T>, deps: unknown[]): Resourc
   >({ state: 'loading' });
   const [version, setVersion] = useState(0);
   const reload = useCallback(() => setVersion((v) => v + 1), []);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller lists what `load` reads.
+  // The caller lists what `load` reads in `deps`.
   useEffect(() => {
     let current = true;
     setState((s) => (s.state === 'ready' ? s : { state: 'loading' }));

@@ -84,7 +84,7 @@ export function MonitorPage({ appId }: { appId: string }) {
                   </thead>
                   <tbody>
                     {rows.map((f, i) => (
-                      // biome-ignore lint/suspicious/noArrayIndexKey: failures have no id; the list is replaced whole.
+                      // Failures have no id; the list is always replaced whole.
                       <tr key={i}>
                         <td>{dateTime(f.at)}</td>
                         <td class="mono">{f.code}</td>

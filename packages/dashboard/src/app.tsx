@@ -85,6 +85,10 @@ function AppShell({ route }: { route: Extract<Route, { page: 'app' }> }) {
   const name = app.state === 'ready' ? app.data.name : route.appId;
   useEffect(() => {
     document.title = `${TAB_LABEL[route.tab]} · ${name} · Signet`;
+    // On a narrow screen the tabs scroll sideways: keep the current one in view.
+    document
+      .querySelector('.tabs [aria-current="page"]')
+      ?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }, [route.tab, name]);
   return (
     <main>

@@ -61,7 +61,7 @@ export function AppsPage() {
               <p>No apps yet. Create one above, then register your backend's public key.</p>
             </Empty>
           ) : (
-            <div class="table-wrap">
+            <div class="table-wrap card">
               <table>
                 <caption>Last 24 hours</caption>
                 <thead>

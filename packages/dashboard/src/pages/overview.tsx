@@ -114,8 +114,7 @@ function Overview({
             <table>
               <thead>
                 <tr>
-                  <th scope="col">Code</th>
-                  <th scope="col">Reason</th>
+                  <th scope="col">Code and reason</th>
                   <th scope="col" class="num">
                     Batches
                   </th>
@@ -124,8 +123,10 @@ function Overview({
               <tbody>
                 {reasons.map((r) => (
                   <tr key={`${r.code}/${r.reason}`}>
-                    <td class="mono">{r.code}</td>
-                    <td class="mono">{r.reason}</td>
+                    <td class="mono break">
+                      {r.code}
+                      <div class="muted">{r.reason}</div>
+                    </td>
                     <td class="num">{count(r.batches)}</td>
                   </tr>
                 ))}

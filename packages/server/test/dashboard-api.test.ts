@@ -126,6 +126,22 @@ describe('GET /admin/v1/apps/:appId/auth/failures?code=', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the session and aggregate endpoints', async () => {
+    await start();
+    const doc = (await server.app.inject({ url: '/docs/json' })).json();
+    for (const path of [
+      '/admin/v1/session',
+      '/admin/v1/activity',
+      '/admin/v1/apps/{appId}/overview',
+      '/admin/v1/apps/{appId}/auth/failures',
+    ]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    expect(Object.keys(doc.paths['/admin/v1/session']).sort()).toEqual(['delete', 'get', 'post']);
+  });
+});
+
 describe('the dashboard at /', () => {
   async function appServing(dir: string | null) {
     const { dir: dbDir, cleanup } = tempDir();

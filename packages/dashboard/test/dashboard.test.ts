@@ -111,9 +111,9 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
     page = await context.newPage();
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => {
-      // 401s are expected (the login check, the wrong-token attempt, after logout), so is the
-      // 400 of the refused private key.
-      const expected = /status of (401|400)/.test(m.text());
+      // Expected refusals: 401 (the login check, the wrong token, after logout), 400 (the
+      // private key), 409 (the last key) and 404 (the missing app).
+      const expected = /status of (401|400|409|404)/.test(m.text());
       if (m.type() === 'error' && !expected) problems.push(`console: ${m.text()}`);
     });
   }, 60_000);
@@ -233,6 +233,24 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
     await dialog.getByRole('button', { name: 'Switch to required' }).click();
     await page.getByText('Saved.').waitFor();
     expect((await adminGet(`/apps/${appId}`)).jwt.mode).toBe('required');
+  });
+
+  it('refuses to remove the last key while required, and says why', async () => {
+    await openTab('Keys');
+    await page.getByText(/Last-key guard/).waitFor();
+    await page.getByRole('button', { name: /^Remove key / }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove this key?' });
+    expect(await dialog.textContent()).toContain('the server will refuse');
+    await dialog.getByRole('button', { name: 'Remove key' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('This is the last key');
+    expect((await adminGet(`/apps/${appId}/keys`)).keys).toHaveLength(1);
+  });
+
+  it('shows an error state for an app that does not exist', async () => {
+    await page.goto(`${base}/#/apps/app_missing/overview`);
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('No app has this id');
+    await page.getByRole('button', { name: 'Try again' }).first().waitFor();
+    await page.goto(`${base}/#/apps/${appId}/overview`);
   });
 
   it('shows rejected batches in the auth monitor, filterable by code', async () => {

@@ -37,6 +37,7 @@ export const REQUEST_ERRORS = {
   RATE_LIMITED: { type: 'request', status: 429, reasons: ['app_limit', 'client_limit'] },
   HEADERS_TOO_LARGE: { type: 'request', status: 431, reasons: ['headers_too_large'] },
   ADMIN_UNAUTHORIZED: { type: 'request', status: 401, reasons: ['missing', 'invalid'] },
+  CSRF_REJECTED: { type: 'request', status: 403, reasons: ['csrf_header_missing', 'origin_mismatch'] },
   INVALID_REQUEST: {
     type: 'request',
     status: 400,

@@ -1,13 +1,31 @@
 import type { FastifyRequest } from 'fastify';
+import { type AdminSessions, checkCsrf, SESSION_COOKIE } from './admin-session.ts';
 import type { AdminTokenCheck } from './admin-token.ts';
 import { ApiError } from './errors.ts';
 
-/** onRequest hook for the admin API: a Bearer admin token, compared in constant time. */
-export function requireAdmin(check: AdminTokenCheck) {
+/**
+ * onRequest hook for the admin API: a Bearer admin token (scripts), compared in constant time,
+ * or the dashboard's session cookie, whose writes must also pass the CSRF rule.
+ */
+export function requireAdmin(check: AdminTokenCheck, sessions: AdminSessions) {
   return async (request: FastifyRequest): Promise<void> => {
     const header = request.headers.authorization;
-    const match = header === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
     const headers = { 'www-authenticate': 'Bearer realm="signet-admin"' };
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (header === undefined && cookie !== undefined) {
+      if (!sessions.isValid(cookie)) {
+        throw new ApiError(
+          'ADMIN_UNAUTHORIZED',
+          'invalid',
+          'The dashboard session has expired or is not valid; log in again',
+          undefined,
+          headers,
+        );
+      }
+      checkCsrf(request);
+      return;
+    }
+    const match = header === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
     if (!match?.[1]) {
       throw new ApiError(
         'ADMIN_UNAUTHORIZED',

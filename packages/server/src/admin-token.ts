@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from './store/store.ts';
 
 const SETTING = 'admin_token_sha256';
@@ -18,6 +18,14 @@ export class AdminTokenCheck {
   matches(presented: string): boolean {
     // Hashing first makes both sides 32 bytes, so timingSafeEqual never sees unequal lengths.
     return timingSafeEqual(Buffer.from(sha256(presented), 'hex'), this.hash);
+  }
+
+  /**
+   * A key bound to this admin token and `secret`: dashboard sessions are signed with it, so a
+   * new admin token ends every session, and the stored secret alone cannot forge one.
+   */
+  deriveKey(secret: Buffer): Buffer {
+    return createHmac('sha256', secret).update(this.hash).digest();
   }
 }
 

@@ -1,7 +1,9 @@
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { requireAdmin } from './admin-auth.ts';
+import { AdminSessions } from './admin-session.ts';
 import type { AdminTokenCheck } from './admin-token.ts';
 import { AppRegistry } from './auth/app-registry.ts';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
@@ -11,7 +13,9 @@ import { createRateLimits } from './rate-limits.ts';
 import { adminAppRoutes } from './routes/admin-apps.ts';
 import { adminDataRoutes } from './routes/admin-data.ts';
 import { adminKeyRoutes } from './routes/admin-keys.ts';
-import { dashboardRoutes } from './routes/dashboard.ts';
+import { adminSessionRoutes, adminWhoAmIRoutes } from './routes/admin-session.ts';
+import { adminStatsRoutes } from './routes/admin-stats.ts';
+import { dashboardRoutes, defaultDashboardDir } from './routes/dashboard.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { StorageUnavailableError, type Store } from './store/store.ts';
@@ -25,7 +29,11 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Injectable clock, in ms. */
   now?: () => number;
+  /** The built dashboard's folder; null serves a placeholder at `/`. Default: @signet/dashboard's dist. */
+  dashboardDir?: string | null;
 }
+
+const SESSION_TTL_MS = 12 * 3_600_000;
 
 /**
  * Builds the Fastify app: ingestion, admin API, health, metrics, docs and the dashboard page.
@@ -94,19 +102,28 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  await app.register(cookie);
+  const sessions = await AdminSessions.create(store, options.adminToken, { ttlMs: SESSION_TTL_MS, now });
+  const sessionDeps = { adminToken: options.adminToken, sessions };
+
   await app.register(ingestRoutes, { store, registry, metrics, rateLimits, now });
+  await app.register(adminSessionRoutes, { prefix: '/admin/v1', ...sessionDeps });
   await app.register(
     async (admin) => {
-      admin.addHook('onRequest', requireAdmin(options.adminToken));
+      admin.addHook('onRequest', requireAdmin(options.adminToken, sessions));
       const deps = { store, registry, now };
+      await admin.register(adminWhoAmIRoutes, sessionDeps);
       await admin.register(adminAppRoutes, deps);
       await admin.register(adminKeyRoutes, deps);
       await admin.register(adminDataRoutes, deps);
+      await admin.register(adminStatsRoutes, deps);
     },
     { prefix: '/admin/v1' },
   );
   await app.register(healthRoutes, { store, metrics });
-  await app.register(dashboardRoutes);
+  await app.register(dashboardRoutes, {
+    dir: options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir,
+  });
   return app;
 }
 

@@ -195,6 +195,24 @@ const requestScenarios: Record<string, () => Promise<Observed>> = {
     });
     return { status: res.statusCode, error: res.json().error };
   },
+  'CSRF_REJECTED/csrf_header_missing': async () => {
+    const res = await server.app.inject({
+      method: 'POST',
+      url: '/admin/v1/apps',
+      headers: { cookie: await sessionCookie() },
+      payload: { name: 'Forged' },
+    });
+    return { status: res.statusCode, error: res.json().error };
+  },
+  'CSRF_REJECTED/origin_mismatch': async () => {
+    const res = await server.app.inject({
+      method: 'POST',
+      url: '/admin/v1/apps',
+      headers: { cookie: await sessionCookie(), 'x-signet-csrf': '1', origin: 'https://evil.example' },
+      payload: { name: 'Forged' },
+    });
+    return { status: res.statusCode, error: res.json().error };
+  },
   'INVALID_REQUEST/invalid_json': async () => {
     const res = await server.app.inject({
       method: 'POST',
@@ -264,6 +282,19 @@ const requestScenarios: Record<string, () => Promise<Observed>> = {
       return observe(await s.ingest(app, batchFor({ anonymousId: 'a' })));
     }),
 };
+
+/** Logs in as the dashboard does and returns the session cookie to send back. */
+async function sessionCookie(): Promise<string> {
+  const res = await server.app.inject({
+    method: 'POST',
+    url: '/admin/v1/session',
+    headers: { 'x-signet-csrf': '1' },
+    payload: { token: ADMIN_TOKEN },
+  });
+  const cookie = res.cookies.find((c) => c.name === 'signet_session');
+  if (!cookie) throw new Error(`no session cookie: ${res.payload}`);
+  return `${cookie.name}=${cookie.value}`;
+}
 
 function addKey(body: object) {
   return server.admin('POST', `/admin/v1/apps/${appId}/keys`, body);

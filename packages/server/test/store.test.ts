@@ -258,5 +258,35 @@ for (const backend of BACKENDS) {
       expect(failures[0]?.subject).toBe('s1002');
       expect(failures.at(-1)?.subject).toBe('s3');
     });
+
+    it('sums activity per app and outcome, events per minute and SDK versions (dashboard aggregates)', async () => {
+      await store.createApp({ id: 'app_2', name: 'Two', jwt: JWT, createdAt: T0, updatedAt: T0 });
+      await store.storeBatch(batch([track('a'), track('b')]));
+      await store.storeBatch(
+        batch([track('c')], {
+          batchId: 'b2',
+          receivedAt: T0 + 61_000,
+          verified: false,
+          sdkVersion: '2',
+          outcome: { outcome: 'unverified', code: 'INVALID_SIGNATURE', reason: 'signature_invalid' },
+        }),
+      );
+      await store.storeBatch(batch([track('d')], { appId: 'app_2', batchId: 'b3' }));
+      await store.storeBatch(batch([track('e')], { batchId: 'b4', receivedAt: T0 - 7_200_000 }));
+
+      expect(await store.activity(Date.UTC(2026, 10, 28, 9))).toEqual([
+        { appId: 'app_1', outcome: 'unverified', batches: 1, events: 1 },
+        { appId: 'app_1', outcome: 'verified', batches: 1, events: 2 },
+        { appId: 'app_2', outcome: 'verified', batches: 1, events: 1 },
+      ]);
+      expect(await store.eventsPerMinute('app_1', T0)).toEqual([
+        { minute: T0, events: 2 },
+        { minute: T0 + 60_000, events: 1 },
+      ]);
+      expect(await store.sdkVersions('app_1', T0)).toEqual([
+        { name: 'test', version: '1', events: 2, lastSeen: T0 },
+        { name: 'test', version: '2', events: 1, lastSeen: T0 + 61_000 },
+      ]);
+    });
   });
 }

@@ -1,4 +1,4 @@
-import { type AuthStatsRow, type JwtErrorCode, LIMITS } from '@signet/protocol';
+import { type AuthStatsRow, JWT_ERRORS, type JwtErrorCode, LIMITS } from '@signet/protocol';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
 import { eventToWire, failureToWire, userToWire } from '../wire.ts';
@@ -98,20 +98,23 @@ export async function adminDataRoutes(app: FastifyInstance, deps: AdminDeps): Pr
     },
   );
 
-  app.get<{ Params: { appId: string }; Querystring: { limit: number } }>(
+  app.get<{ Params: { appId: string }; Querystring: { limit: number; code?: JwtErrorCode } }>(
     '/apps/:appId/auth/failures',
     {
       schema: {
-        summary: 'The newest authentication failures (never the token)',
+        summary: 'The newest authentication failures (never the token), optionally of one code',
         tags: ['auth'],
         params: appIdParams,
-        querystring: { type: 'object', properties: { limit: pageSize } },
+        querystring: {
+          type: 'object',
+          properties: { limit: pageSize, code: { type: 'string', enum: Object.keys(JWT_ERRORS) } },
+        },
       },
     },
     async (request) => {
       const { appId } = request.params;
       await requireApp(deps.store, appId);
-      const rows = await deps.store.authFailures(appId, request.query.limit);
+      const rows = await deps.store.authFailures(appId, request.query.limit, request.query.code);
       return { failures: rows.map(failureToWire) };
     },
   );

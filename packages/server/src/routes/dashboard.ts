@@ -1,7 +1,11 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
-// A placeholder until the dashboard is built: it says where things are, in plain HTML.
-const PAGE = `<!doctype html>
+// Shown when the dashboard has not been built (it is built by `npm start` and `npm test`).
+const PLACEHOLDER = `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Signet</title>
@@ -9,18 +13,56 @@ const PAGE = `<!doctype html>
 code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}</style></head>
 <body>
 <h1>Signet</h1>
-<p>The collection server is running. The dashboard is not built yet: manage apps, keys and
-enforcement through the admin API.</p>
+<p>The collection server is running, but the dashboard is not built: run
+<code>npm run build -w @signet/dashboard</code> (or <code>npm start</code>, which builds it).</p>
 <ul>
 <li><a href="/docs">API reference (OpenAPI)</a></li>
 <li><a href="/healthz">Health</a> · <a href="/metrics">Metrics</a></li>
 </ul>
-<p>Admin calls need <code>Authorization: Bearer &lt;admin token&gt;</code>; the token was printed on first start.</p>
 </body></html>`;
 
-/** `/`: the dashboard's place. */
-export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(PAGE),
-  );
+// The dashboard only talks to its own origin and never needs inline script or style.
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/** Where `npm run build -w @signet/dashboard` writes the dashboard, or null when not installed. */
+export function defaultDashboardDir(): string | null {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@signet/dashboard/package.json');
+    return join(dirname(pkg), 'dist');
+  } catch {
+    return null;
+  }
+}
+
+/** `/` and its assets: the built dashboard (no CDN at run time), or a placeholder page. */
+export async function dashboardRoutes(app: FastifyInstance, options: { dir: string | null }): Promise<void> {
+  const { dir } = options;
+  if (dir === null || !existsSync(join(dir, 'index.html'))) {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('text/html; charset=utf-8').send(PLACEHOLDER),
+    );
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root: dir,
+    prefix: '/',
+    // One route per built file, so unknown paths still get the API's JSON 404.
+    wildcard: false,
+    decorateReply: false,
+    schemaHide: true,
+    setHeaders(reply, path) {
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('referrer-policy', 'no-referrer');
+      if (path.endsWith('.html')) {
+        reply.header('content-security-policy', CSP);
+        reply.header('x-frame-options', 'DENY');
+        reply.header('cache-control', 'no-cache');
+      } else if (path.includes(`${join(dir, 'assets')}`)) {
+        // Built assets carry a content hash in their name.
+        reply.header('cache-control', 'public, max-age=31536000, immutable');
+      }
+    },
+  });
 }

@@ -7,15 +7,18 @@ import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 import {
   type AddKeyResult,
+  type AppActivityRow,
   type AppRow,
   type BatchToStore,
   type FailureRow,
   type FailureToKeep,
   type KeyRow,
+  type MinuteCountRow,
   type OutcomeRow,
   type OutcomeToCount,
   type RejectionToRecord,
   type RemoveKeyResult,
+  type SdkVersionRow,
   StorageUnavailableError,
   type Store,
   type StoredEventRow,
@@ -23,6 +26,7 @@ import {
   type UserRow,
 } from './store.ts';
 
+const MINUTE_MS = 60_000;
 const FAILURES_KEPT = LIMITS.maxFailuresKept;
 
 /**
@@ -421,15 +425,11 @@ export abstract class KyselyStore implements Store {
     });
   }
 
-  authFailures(appId: string, limit: number): Promise<FailureRow[]> {
+  authFailures(appId: string, limit: number, code?: string): Promise<FailureRow[]> {
     return this.guard(async () => {
-      const rows = await this.db
-        .selectFrom('auth_failures')
-        .selectAll()
-        .where('app_id', '=', appId)
-        .orderBy('id', 'desc')
-        .limit(limit)
-        .execute();
+      let q = this.db.selectFrom('auth_failures').selectAll().where('app_id', '=', appId);
+      if (code !== undefined) q = q.where('code', '=', code);
+      const rows = await q.orderBy('id', 'desc').limit(limit).execute();
       return rows.map((r) => ({
         at: Number(r.at),
         mode: r.mode,
@@ -441,6 +441,72 @@ export abstract class KyselyStore implements Store {
         sdkName: r.sdk_name,
         sdkVersion: r.sdk_version,
       }));
+    });
+  }
+
+  activity(sinceHour: number): Promise<AppActivityRow[]> {
+    return this.guard(async () => {
+      const rows = await this.db
+        .selectFrom('auth_outcomes')
+        .select((eb) => [
+          'app_id',
+          'outcome',
+          eb.fn.sum<number | string>('batches').as('batches'),
+          eb.fn.sum<number | string>('events').as('events'),
+        ])
+        .where('hour', '>=', sinceHour)
+        .groupBy(['app_id', 'outcome'])
+        .orderBy('app_id')
+        .orderBy('outcome')
+        .execute();
+      return rows.map((r) => ({
+        appId: r.app_id,
+        outcome: r.outcome as AuthOutcome,
+        batches: Number(r.batches),
+        events: Number(r.events),
+      }));
+    });
+  }
+
+  eventsPerMinute(appId: string, since: number): Promise<MinuteCountRow[]> {
+    return this.guard(async () => {
+      // Integer division on both backends; a literal divisor, so PostgreSQL sees the same
+      // expression in SELECT and GROUP BY.
+      const minute = sql<number | string>`received_at / ${sql.lit(MINUTE_MS)}`;
+      const rows = await this.db
+        .selectFrom('events')
+        .select((eb) => [minute.as('minute'), eb.fn.countAll<number | string>().as('events')])
+        .where('app_id', '=', appId)
+        .where('received_at', '>=', since)
+        .groupBy(minute)
+        .orderBy(minute)
+        .execute();
+      return rows.map((r) => ({ minute: Number(r.minute) * MINUTE_MS, events: Number(r.events) }));
+    });
+  }
+
+  sdkVersions(appId: string, since: number): Promise<SdkVersionRow[]> {
+    return this.guard(async () => {
+      const rows = await this.db
+        .selectFrom('events')
+        .select((eb) => [
+          'sdk_name',
+          'sdk_version',
+          eb.fn.countAll<number | string>().as('events'),
+          eb.fn.max('received_at').as('last_seen'),
+        ])
+        .where('app_id', '=', appId)
+        .where('received_at', '>=', since)
+        .groupBy(['sdk_name', 'sdk_version'])
+        .execute();
+      return rows
+        .map((r) => ({
+          name: r.sdk_name,
+          version: r.sdk_version,
+          events: Number(r.events),
+          lastSeen: Number(r.last_seen),
+        }))
+        .sort((a, b) => b.events - a.events || b.lastSeen - a.lastSeen);
     });
   }
 }

@@ -112,6 +112,27 @@ export interface FailureRow extends FailureToKeep {
   at: number;
 }
 
+/** Batches and events of one app with one outcome, summed over a window. */
+export interface AppActivityRow {
+  appId: string;
+  outcome: AuthOutcome;
+  batches: number;
+  events: number;
+}
+
+export interface MinuteCountRow {
+  /** Start of the minute, ms. */
+  minute: number;
+  events: number;
+}
+
+export interface SdkVersionRow {
+  name: string | null;
+  version: string | null;
+  events: number;
+  lastSeen: number;
+}
+
 export type AddKeyResult = 'added' | 'limit' | 'exists' | 'no_app';
 export type RemoveKeyResult = 'removed' | 'not_found' | 'last_key';
 export type UpdateJwtResult = AppRow | 'no_app' | 'no_keys';
@@ -155,7 +176,15 @@ export interface Store {
   listEvents(appId: string, query: { userId?: string; limit: number }): Promise<StoredEventRow[]>;
   getUser(appId: string, userId: string): Promise<UserRow | null>;
   authStats(appId: string, sinceHour: number): Promise<OutcomeRow[]>;
-  authFailures(appId: string, limit: number): Promise<FailureRow[]>;
+  /** The newest failures, optionally of one JWT error code only. */
+  authFailures(appId: string, limit: number, code?: string): Promise<FailureRow[]>;
+
+  /** Every app's outcome totals from `sinceHour` on (for the dashboard's app list). */
+  activity(sinceHour: number): Promise<AppActivityRow[]>;
+  /** Stored events per minute from `since` (ms) on; minutes without events are absent. */
+  eventsPerMinute(appId: string, since: number): Promise<MinuteCountRow[]>;
+  /** The SDK name/version pairs that sent stored events from `since` (ms) on, most events first. */
+  sdkVersions(appId: string, since: number): Promise<SdkVersionRow[]>;
 }
 
 /** The database cannot be reached or cannot write now; the request may be retried. */

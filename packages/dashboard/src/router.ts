@@ -1,0 +1,31 @@
+import { useEffect, useState } from 'preact/hooks';
+
+/* Hash routes, so the server serves one file and a reload keeps the page. */
+
+export const APP_TABS = ['overview', 'authentication', 'keys', 'monitor', 'events'] as const;
+export type AppTab = (typeof APP_TABS)[number];
+
+export type Route = { page: 'apps' } | { page: 'app'; appId: string; tab: AppTab };
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  if (parts[0] === 'apps' && parts[1]) {
+    const tab = (APP_TABS as readonly string[]).includes(parts[2] ?? '') ? (parts[2] as AppTab) : 'overview';
+    return { page: 'app', appId: parts[1], tab };
+  }
+  return { page: 'apps' };
+}
+
+export function href(route: Route): string {
+  return route.page === 'apps' ? '#/apps' : `#/apps/${encodeURIComponent(route.appId)}/${route.tab}`;
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  useEffect(() => {
+    const update = () => setRoute(parseRoute(location.hash));
+    addEventListener('hashchange', update);
+    return () => removeEventListener('hashchange', update);
+  }, []);
+  return route;
+}

@@ -1,0 +1,108 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+// The cookie plugin's types add request.cookies and reply.setCookie to Fastify's.
+import type {} from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AdminTokenCheck } from './admin-token.ts';
+import { ApiError } from './errors.ts';
+import type { Store } from './store/store.ts';
+
+const SECRET_SETTING = 'admin_session_secret';
+
+/** The dashboard's session cookie: sent only to the admin API, never readable by scripts. */
+export const SESSION_COOKIE = 'signet_session';
+export const SESSION_PATH = '/admin/v1';
+/** The header a cookie-authenticated write must carry; a cross-site form or image cannot set it. */
+export const CSRF_HEADER = 'x-signet-csrf';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Stateless, signed dashboard sessions: `<expiresAtMs>.<nonce>.<hmac>`. Any instance sharing the
+ * database can check one; logging out clears the cookie, and a session ends at its expiry.
+ *
+ * @example
+ * const sessions = await AdminSessions.create(store, adminToken, { ttlMs: 12 * 3_600_000, now: Date.now });
+ * const { value, expiresAt } = sessions.issue();
+ * sessions.isValid(value); // true until expiresAt
+ */
+export class AdminSessions {
+  private constructor(
+    private readonly key: Buffer,
+    readonly ttlMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Reads (or creates, first writer wins) the shared secret and binds it to the admin token. */
+  static async create(
+    store: Store,
+    adminToken: AdminTokenCheck,
+    options: { ttlMs: number; now: () => number },
+  ): Promise<AdminSessions> {
+    const secret = await store.putSettingIfAbsent(SECRET_SETTING, randomBytes(32).toString('hex'));
+    return new AdminSessions(adminToken.deriveKey(Buffer.from(secret, 'hex')), options.ttlMs, options.now);
+  }
+
+  issue(): { value: string; expiresAt: number } {
+    const expiresAt = this.now() + this.ttlMs;
+    const body = `${expiresAt}.${randomBytes(16).toString('base64url')}`;
+    return { value: `${body}.${this.mac(body)}`, expiresAt };
+  }
+
+  /** The session's expiry when `value` is genuine and unexpired, else null. */
+  expiryOf(value: string): number | null {
+    const parts = value.split('.');
+    if (parts.length !== 3) return null;
+    const [expires, nonce, mac] = parts as [string, string, string];
+    const expected = Buffer.from(this.mac(`${expires}.${nonce}`));
+    const given = Buffer.from(mac);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    const expiresAt = Number(expires);
+    return Number.isSafeInteger(expiresAt) && expiresAt > this.now() ? expiresAt : null;
+  }
+
+  isValid(value: string): boolean {
+    return this.expiryOf(value) !== null;
+  }
+
+  setCookie(reply: FastifyReply, request: FastifyRequest, session: { value: string }): void {
+    reply.setCookie(SESSION_COOKIE, session.value, {
+      path: SESSION_PATH,
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: request.protocol === 'https',
+      maxAge: Math.floor(this.ttlMs / 1000),
+    });
+  }
+
+  clearCookie(reply: FastifyReply, request: FastifyRequest): void {
+    reply.clearCookie(SESSION_COOKIE, {
+      path: SESSION_PATH,
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: request.protocol === 'https',
+    });
+  }
+
+  private mac(body: string): string {
+    return createHmac('sha256', this.key).update(body).digest('base64url');
+  }
+}
+
+/**
+ * CSRF rule for requests that a cookie authenticates (or that create or end a session):
+ * a write must carry `X-Signet-CSRF` (a cross-site form cannot, and a cross-site fetch with it
+ * needs a CORS preflight the server never grants), and an `Origin`, when sent, must be ours.
+ */
+export function checkCsrf(request: FastifyRequest): void {
+  if (SAFE_METHODS.has(request.method)) return;
+  if (!request.headers[CSRF_HEADER]) {
+    throw new ApiError(
+      'CSRF_REJECTED',
+      'csrf_header_missing',
+      `A change made with the dashboard session needs the ${CSRF_HEADER} header`,
+    );
+  }
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin !== `${request.protocol}://${request.host}`) {
+    throw new ApiError('CSRF_REJECTED', 'origin_mismatch', 'The request comes from another origin');
+  }
+}

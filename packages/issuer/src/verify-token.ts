@@ -2,13 +2,14 @@ import { LIMITS } from '@signet/protocol';
 import {
   createTokenVerifier,
   type PublicKeyInput,
+  type PublicKeyRecord,
   parsePublicKey,
   type VerificationSettings,
   type VerifyResult,
 } from '@signet/verifier';
 
 /** A public key: PEM text, a public JWK, or `{ pem | jwk, kid }` as registered with the server. */
-export type PublicKeyLike = string | PublicKeyInput | Record<string, unknown>;
+export type PublicKeyLike = string | PublicKeyInput | PublicKeyRecord | Record<string, unknown>;
 
 export interface VerifyTokenOptions extends Partial<VerificationSettings> {
   /** The user the data is for; the token's `sub` must equal it (the server checks `user.id`). */
@@ -32,7 +33,7 @@ export async function verifyToken(
   options: VerifyTokenOptions = {},
 ): Promise<VerifyResult> {
   if (!Array.isArray(publicKeys)) throw new TypeError('publicKeys must be an array');
-  const keys = publicKeys.map((key) => parsePublicKey(asInput(key)));
+  const keys = publicKeys.map((key) => (isRecord(key) ? key : parsePublicKey(publicKeyInput(key))));
   const verifier = createTokenVerifier({
     keys,
     settings: {
@@ -49,10 +50,23 @@ export async function verifyToken(
   });
 }
 
-function asInput(key: PublicKeyLike): PublicKeyInput {
+/** What parsePublicKey reads for a key given as PEM text, JWK text, a JWK or `{ pem | jwk, kid }`. */
+export function publicKeyInput(key: PublicKeyLike): PublicKeyInput {
   if (typeof key === 'string') {
     return key.trimStart().startsWith('{') ? { jwk: key } : { pem: key };
   }
   if (typeof key === 'object' && key !== null && ('pem' in key || 'jwk' in key)) return key as PublicKeyInput;
   return { jwk: key };
+}
+
+/** Already parsed by parsePublicKey (the CLI parses each file first, to name the bad one). */
+function isRecord(key: PublicKeyLike): key is PublicKeyRecord {
+  return (
+    typeof key === 'object' &&
+    key !== null &&
+    'fingerprint' in key &&
+    'algorithms' in key &&
+    'jwk' in key &&
+    'kid' in key
+  );
 }

@@ -1,4 +1,4 @@
-import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError } from './cli-error.ts';
 
@@ -17,12 +17,12 @@ export async function readTextFile(path: string, option: string): Promise<string
 }
 
 export interface KeyFiles {
-  privateFile: string;
-  publicFile: string;
+  privateKeyFile: string;
+  publicKeyFile: string;
 }
 
 /**
- * Writes private.pem (mode 0600) and public.pem (0644) into `dir`. Without `force`, refuses
+ * Writes private.pem (mode 0600) and public.pem (0644) into `dir`, made if missing. Without `force`, refuses
  * before writing anything if either exists, so an existing key pair is never half replaced.
  */
 export async function writeKeyFiles(
@@ -30,16 +30,17 @@ export async function writeKeyFiles(
   pems: { privateKeyPem: string; publicKeyPem: string },
   force: boolean,
 ): Promise<KeyFiles> {
-  const files = { privateFile: join(dir, 'private.pem'), publicFile: join(dir, 'public.pem') };
+  const files = { privateKeyFile: join(dir, 'private.pem'), publicKeyFile: join(dir, 'public.pem') };
   try {
-    const info = await stat(dir);
-    if (!info.isDirectory()) throw new CliError(`--out ${dir}: not a directory`);
+    // Like `mkdir -p`; a new directory is private, as it is about to hold a private key.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(`--out ${dir}: ${fsReason(error)}`);
+    const notDir =
+      (error as { code?: unknown }).code === 'EEXIST' || (error as { code?: unknown }).code === 'ENOTDIR';
+    throw new CliError(`--out ${dir}: ${notDir ? 'not a directory' : fsReason(error)}`);
   }
   if (!force) {
-    for (const file of [files.privateFile, files.publicFile]) {
+    for (const file of [files.privateKeyFile, files.publicKeyFile]) {
       if (await exists(file)) {
         throw new CliError(`${file} already exists; not overwriting a key (use --force to replace it)`);
       }
@@ -47,9 +48,9 @@ export async function writeKeyFiles(
   }
   try {
     // `wx` would refuse; with --force, `w` replaces. The mode applies only to a new file, so chmod too.
-    await writeFile(files.privateFile, pems.privateKeyPem, { mode: 0o600, flag: force ? 'w' : 'wx' });
-    await chmod(files.privateFile, 0o600);
-    await writeFile(files.publicFile, pems.publicKeyPem, { mode: 0o644, flag: force ? 'w' : 'wx' });
+    await writeFile(files.privateKeyFile, pems.privateKeyPem, { mode: 0o600, flag: force ? 'w' : 'wx' });
+    await chmod(files.privateKeyFile, 0o600);
+    await writeFile(files.publicKeyFile, pems.publicKeyPem, { mode: 0o644, flag: force ? 'w' : 'wx' });
   } catch (error) {
     throw new CliError(`cannot write the key files in ${dir}: ${fsReason(error)}`);
   }

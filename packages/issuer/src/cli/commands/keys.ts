@@ -22,20 +22,20 @@ export function keyCommands(program: Command): void {
     .command('generate')
     .description('Write a new key pair: private.pem (mode 0600, stays with your backend) and public.pem')
     .addOption(new Option('--alg <alg>', 'signing algorithm').choices([...KEY_ALGORITHMS]).default('ES256'))
-    .option('--out <dir>', 'directory to write private.pem and public.pem into', '.')
+    .option('--out <dir>', 'directory for private.pem and public.pem (made if missing)', '.')
     .option('--force', 'replace existing key files')
     .option('--json', 'print {alg, kid, privateKeyFile, publicKeyFile, publicJwk} as JSON');
-  example(generate, 'mkdir -p keys && npx signet keys generate --alg ES256 --out keys');
+  example(generate, 'npx signet keys generate --alg ES256 --out keys');
   generate.action(async (flags: { alg: KeyAlgorithm; out: string; force?: boolean; json?: boolean }) => {
     const pair = await generateKeyPair({ alg: flags.alg });
     const files = await writeKeyFiles(flags.out, pair, flags.force === true);
     if (flags.json) {
       return printJson({ alg: pair.alg, kid: pair.kid, ...files, publicJwk: pair.publicJwk });
     }
-    print(`Wrote ${files.privateFile} (private, mode 0600: keep it on your backend, never commit it)`);
-    print(`Wrote ${files.publicFile} (public: register it with Signet)`);
+    print(`Wrote ${files.privateKeyFile} (private, mode 0600: keep it on your backend, never commit it)`);
+    print(`Wrote ${files.publicKeyFile} (public: register it with Signet)`);
     print(`Key id (RFC 7638 thumbprint): ${pair.kid}`);
-    print(`Next: npx signet keys add --app <appId> --file ${files.publicFile}`);
+    print(`Next: npx signet keys add --app <appId> --file ${files.publicKeyFile}`);
   });
 
   const add = withAdminOptions(

@@ -123,7 +123,7 @@ export class SignetClient {
       serverClock,
       this.listeners,
       this.options.tokenProvider,
-      () => this.loop.schedule(),
+      (userId) => this.loop.retryUser(userId),
       this.log,
     );
     this.loop = new SyncLoop({

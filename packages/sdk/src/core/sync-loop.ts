@@ -74,6 +74,8 @@ export class SyncLoop {
   private scheduled = false;
   private tail: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  /** Users refused while the SDK sends no tokens (JWT disabled here, required on the server). */
+  private readonly refusedWithoutToken = new Set<string>();
 
   constructor(private readonly deps: SyncDeps) {}
 
@@ -92,6 +94,13 @@ export class SyncLoop {
       this.scheduled = false;
       void this.run();
     });
+  }
+
+  /** A new token or a new session lets a refused user's data be tried again. */
+  retryUser(userId?: string): void {
+    if (userId === undefined) this.refusedWithoutToken.clear();
+    else this.refusedWithoutToken.delete(userId);
+    this.schedule();
   }
 
   /** Makes sure a pass happens within `flushIntervalMs`. */
@@ -153,6 +162,7 @@ export class SyncLoop {
       token = await this.deps.tokens.forSending(userId);
       if (token === null) return 'jwt';
     }
+    if (userId !== undefined && this.refusedWithoutToken.has(userId)) return 'jwt';
     const maxBody = keepalive ? KEEPALIVE_BODY_BYTES : LIMITS.maxBodyBytes;
     for (const batch of chunk(items, maxBody)) {
       const outcome = await this.sendBatch(user, batch, token, keepalive);
@@ -209,6 +219,7 @@ export class SyncLoop {
     if (response.status === 401 && error?.type === 'jwt' && userId !== undefined) {
       const pausing = deps.session.authFailed();
       if (token !== null) deps.tokens.rejected(userId, token, !pausing);
+      else this.refusedWithoutToken.add(userId);
       void deps.listeners.dispatch({
         type: 'jwt',
         data: {

@@ -1,3 +1,4 @@
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -6,6 +7,7 @@ import type { AdminTokenCheck } from './admin-token.ts';
 import { AppRegistry } from './auth/app-registry.ts';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
 import { ApiError } from './errors.ts';
+import { ingestCors } from './ingest-cors.ts';
 import { createMetrics } from './metrics.ts';
 import { createRateLimits } from './rate-limits.ts';
 import { adminAppRoutes } from './routes/admin-apps.ts';
@@ -91,6 +93,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  await app.register(cors, { delegator: ingestCors, hideOptionsRoute: true });
   await app.register(ingestRoutes, { store, registry, metrics, rateLimits, now });
   await app.register(
     async (admin) => {

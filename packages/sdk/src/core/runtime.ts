@@ -37,8 +37,11 @@ export interface StorageAdapter {
   persist?(): Promise<void>;
 }
 
-/** Runs `fn` while holding the named lock, so that only one tab sends at a time. */
-export type Locks = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+/**
+ * Runs `fn` when this context may send now, so that only one tab sends at a time; resolves
+ * undefined without running it when another context does the sending.
+ */
+export type Locks = <T>(name: string, fn: () => Promise<T>) => Promise<T | undefined>;
 
 /** Timers on the host's global functions. */
 export const systemClock: Clock = {

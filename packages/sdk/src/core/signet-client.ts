@@ -237,9 +237,14 @@ export class SignetClient {
     await this.storage.persist?.();
   }
 
+  /** Another context queued events: make sure a pass runs within `flushIntervalMs`. */
+  nudge(): void {
+    this.loop.armInterval();
+  }
+
   /** Sends the queue with `fetch(keepalive)` in ≤ 64 KiB batches: used when the page is hidden. */
   flushKeepalive(): Promise<unknown> {
-    return this.loop.run({ force: true, keepalive: true });
+    return this.loop.runNow({ force: true, keepalive: true });
   }
 
   /**

@@ -86,6 +86,15 @@ export class SyncLoop {
     return result;
   }
 
+  /**
+   * A keepalive pass started now, outside the queue of passes and without the tab lock: the page
+   * is going away, and only work done in this task's microtasks is sure to run. A send that
+   * races another tab's is deduplicated by the server (same event ids).
+   */
+  runNow(options: RunOptions): Promise<Map<UserKey, UserOutcome>> {
+    return this.pass(options);
+  }
+
   /** A pass soon (once, however often it is asked for before it starts). */
   schedule(): void {
     if (this.scheduled || this.stopped) return;
@@ -128,14 +137,15 @@ export class SyncLoop {
     }
     if (!options.force && deps.clock.now() < this.retryAt) return outcomes;
     this.state = 'sending';
-    await deps.locks(`signet:${deps.options.appId}`, async () => {
+    const send = async () => {
       for (const [user, items] of groupByUser(deps.queue.load())) {
         if (options.only !== undefined && user !== options.only) continue;
         const outcome = await this.sendUser(user, items, options.keepalive === true);
         outcomes.set(user, outcome);
-        if (outcome === 'retry' || outcome === 'paused') break;
+        if (outcome === 'retry' || outcome === 'paused' || options.keepalive) break;
       }
-    });
+    };
+    await (options.keepalive ? send() : deps.locks(`signet:${deps.options.appId}`, send));
     // Keep the tokens of users who still have data, and of the current user.
     const keep = new Set<string>();
     for (const item of deps.queue.load()) {
@@ -167,6 +177,8 @@ export class SyncLoop {
     for (const batch of chunk(items, maxBody)) {
       const outcome = await this.sendBatch(user, batch, token, keepalive);
       if (outcome !== 'sent') return outcome;
+      // Browsers allow 64 KiB of keepalive bodies in flight in all: one batch, the rest waits.
+      if (keepalive) break;
     }
     return 'sent';
   }

@@ -285,3 +285,22 @@ describe('Node file store', () => {
     expect(again.keys()).toEqual([]);
   });
 });
+
+describe('Node file store failures', () => {
+  it('keeps data in memory when the file cannot be written, and writes it once it can', async () => {
+    const { mkdtempSync, rmSync, mkdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'signet-fs-'));
+    const file = join(dir, 'sub', 'q.json');
+    const store = fileStorage(file);
+    rmSync(join(dir, 'sub'), { recursive: true });
+    store.setItem('k', 'v');
+    await store.persist?.(); // must not throw
+    expect(store.getItem('k')).toBe('v');
+    mkdirSync(join(dir, 'sub'));
+    store.setItem('k2', 'v2');
+    await store.persist?.();
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ k: 'v', k2: 'v2' });
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -38,15 +38,24 @@ export function fileStorage(path: string): StorageAdapter {
       await new Promise((resolve) => setImmediate(resolve));
       if (!dirty) return;
       dirty = false;
-      await writeFile(tmp, snapshot(), { mode: 0o600 });
-      await rename(tmp, path);
+      try {
+        await writeFile(tmp, snapshot(), { mode: 0o600 });
+        await rename(tmp, path);
+      } catch {
+        // Disk full or the directory removed: the data stays in memory and the next write retries.
+        dirty = true;
+      }
     });
   };
   const writeNow = () => {
     if (!dirty) return;
-    dirty = false;
-    writeFileSync(tmp, snapshot(), { mode: 0o600 });
-    renameSync(tmp, path);
+    try {
+      writeFileSync(tmp, snapshot(), { mode: 0o600 });
+      renameSync(tmp, path);
+      dirty = false;
+    } catch {
+      // Same as above: kept in memory; an exit handler must never throw.
+    }
   };
   process.once('exit', writeNow);
 

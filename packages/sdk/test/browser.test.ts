@@ -200,13 +200,14 @@ describe.skipIf(!available)('browser SDK in Chromium', () => {
       },
       { timeout: 10_000, interval: 50 },
     );
-    // The closing leader may have sent the late events with keepalive on its way out, its
-    // answer unread: the new leader re-sends them and the server counts duplicates, never rows.
+    // The closing leader may have sent the late events with keepalive on its way out (answer
+    // read or not): the new leader sends whatever is still stored, and the server counts
+    // re-sends as duplicates, never as rows.
     const stored = await app.events('carol');
     expect(stored).toHaveLength(126);
     expect(new Set(stored.map((e) => e.id)).size).toBe(126);
     const late = await call<{ sent: number; duplicatesAcknowledged: number }>(other, 'stats');
-    expect(late.sent + late.duplicatesAcknowledged).toBe(5);
+    expect(late.sent + late.duplicatesAcknowledged).toBeLessThanOrEqual(5);
     await context.close();
   });
 

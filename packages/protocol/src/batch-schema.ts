@@ -6,7 +6,10 @@ import { LIMITS } from './limits.ts';
  * ignored rather than refused, so that a newer SDK never loses data on an older server.
  */
 
-const id = { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength } as const;
+// No NUL characters in the fields stored as plain text: PostgreSQL text cannot hold them, and
+// no legitimate id or name needs one. (Property values are stored as JSON, where NUL is escaped.)
+const NO_NUL = '^[^\\u0000]*$';
+const id = { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength, pattern: NO_NUL } as const;
 const timestamp = { type: 'string', format: 'date-time' } as const;
 const jsonObject = { type: 'object' } as const;
 
@@ -22,7 +25,7 @@ export const trackEventSchema = {
   properties: {
     ...eventBase,
     type: { const: 'track' },
-    name: { type: 'string', minLength: 1, maxLength: LIMITS.maxEventNameLength },
+    name: { type: 'string', minLength: 1, maxLength: LIMITS.maxEventNameLength, pattern: NO_NUL },
     properties: jsonObject,
   },
 } as const;
@@ -57,8 +60,8 @@ export const batchSchema = {
       type: 'object',
       required: ['name', 'version'],
       properties: {
-        name: { type: 'string', minLength: 1, maxLength: LIMITS.maxSdkFieldLength },
-        version: { type: 'string', minLength: 1, maxLength: LIMITS.maxSdkFieldLength },
+        name: { type: 'string', minLength: 1, maxLength: LIMITS.maxSdkFieldLength, pattern: NO_NUL },
+        version: { type: 'string', minLength: 1, maxLength: LIMITS.maxSdkFieldLength, pattern: NO_NUL },
       },
     },
     user: {

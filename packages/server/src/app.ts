@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -8,6 +9,7 @@ import type { AdminTokenCheck } from './admin-token.ts';
 import { AppRegistry } from './auth/app-registry.ts';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
 import { ApiError } from './errors.ts';
+import { ingestCors } from './ingest-cors.ts';
 import { createMetrics } from './metrics.ts';
 import { createRateLimits } from './rate-limits.ts';
 import { adminAppRoutes } from './routes/admin-apps.ts';
@@ -106,6 +108,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const sessions = await AdminSessions.create(store, options.adminToken, { ttlMs: SESSION_TTL_MS, now });
   const sessionDeps = { adminToken: options.adminToken, sessions };
 
+  await app.register(cors, { delegator: ingestCors, hideOptionsRoute: true });
   await app.register(ingestRoutes, { store, registry, metrics, rateLimits, now });
   await app.register(adminSessionRoutes, { prefix: '/admin/v1', ...sessionDeps });
   await app.register(

@@ -290,6 +290,14 @@ describe('bad input: the SPEC status and code, nothing stored, server healthy', 
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('a NUL character in an id or name → 400 with its pointer (PostgreSQL text cannot hold it)', async () => {
+    const batch = batchFor({ id: 'u' }, 2);
+    (batch.events[1] as { name: string }).name = 'Added\u0000to cart';
+    const res = await server.ingest(appId, batch, bearer(token));
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toContainEqual({ pointer: '/events/1/name', message: expect.any(String) });
+  });
+
   it('unknown app → 404 APP_NOT_FOUND', async () => {
     const res = await server.ingest('app_missing', batchFor({ id: 'u' }), bearer(token));
     expect(res.status).toBe(404);

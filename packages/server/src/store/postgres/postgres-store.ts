@@ -1,9 +1,9 @@
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
-import { firstOccurrences, hourOf, verifiedFlag } from '../batch-rules.ts';
 import { KyselyStore } from '../kysely-store.ts';
 import type { Database } from '../schema.ts';
 import type { BatchToStore } from '../store.ts';
+import { isSimpleBatch, PostgresBatchWriter } from './postgres-batch-writer.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:port/database`. */
@@ -46,11 +46,19 @@ const UNAVAILABLE_MESSAGE =
 export class PostgresStore extends KyselyStore {
   private listener: pg.Client | null = null;
 
+  private readonly writer: PostgresBatchWriter;
+
   private constructor(
     db: Kysely<Database>,
+    pool: pg.Pool,
     private readonly options: PostgresStoreOptions,
   ) {
     super(db, 'postgres');
+    this.writer = new PostgresBatchWriter(
+      pool,
+      (batch) => this.guard(() => this.storeInTransaction(batch)),
+      (error) => this.isUnavailable(error),
+    );
   }
 
   static open(options: PostgresStoreOptions): PostgresStore {
@@ -66,7 +74,7 @@ export class PostgresStore extends KyselyStore {
     pool.on('error', report);
     pool.on('connect', (client) => client.on('error', report));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return new PostgresStore(db, options);
+    return new PostgresStore(db, pool, options);
   }
 
   protected isUnavailable(error: unknown): boolean {
@@ -95,53 +103,22 @@ export class PostgresStore extends KyselyStore {
   }
 
   /**
-   * The common batch (track events only, nothing to merge or link, no failure to keep) is one
-   * statement: a single round trip, atomic as any statement. Others take the general path.
-   * A deadlock with a concurrent batch of the same user is retried: the loser stored nothing.
+   * Simple batches (track events only, no failure to keep: the common case) go through the
+   * group writer; the others take one transaction each.
    */
-  override async storeBatch(batch: BatchToStore): Promise<{ accepted: number; duplicates: number }> {
-    const simple = batch.failure === null && batch.events.every((e) => e.type === 'track');
+  override storeBatch(batch: BatchToStore): Promise<{ accepted: number; duplicates: number }> {
+    return isSimpleBatch(batch) ? this.guard(() => this.writer.write(batch)) : this.storeInTransaction(batch);
+  }
+
+  /** A deadlock with a concurrent batch of the same user is retried: the loser stored nothing. */
+  private async storeInTransaction(batch: BatchToStore): Promise<{ accepted: number; duplicates: number }> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return simple ? await this.guard(() => this.storeSimpleBatch(batch)) : await super.storeBatch(batch);
+        return await super.storeBatch(batch);
       } catch (error) {
         if ((error as { code?: unknown }).code !== DEADLOCK || attempt === 3) throw error;
       }
     }
-  }
-
-  private async storeSimpleBatch(b: BatchToStore): Promise<{ accepted: number; duplicates: number }> {
-    const events = firstOccurrences(b.events);
-    const column = <T>(pick: (e: (typeof events)[number]) => T) => events.map(pick);
-    const { rows } = await sql<{ accepted: number }>`
-      WITH inserted AS (
-        INSERT INTO events (app_id, id, type, name, user_id, anonymous_id, session_id, batch_id, sdk_name,
-                            sdk_version, verified, received_at, body)
-        SELECT ${b.appId}, e.id, e.type, e.name, ${b.userId}, ${b.anonymousId}, e.session_id, ${b.batchId},
-               ${b.sdkName}, ${b.sdkVersion}, ${verifiedFlag(b.verified)}::int, ${b.receivedAt}::bigint, e.body
-        FROM unnest(${column((e) => e.id)}::text[], ${column((e) => e.type)}::text[], ${column((e) => e.name)}::text[],
-                    ${column((e) => e.sessionId)}::text[], ${column((e) => e.body)}::text[])
-             AS e(id, type, name, session_id, body)
-        ON CONFLICT (app_id, id) DO NOTHING
-        RETURNING 1
-      ), profile AS (
-        INSERT INTO users (app_id, user_id, attributes, first_seen, last_seen)
-        SELECT ${b.appId}, ${b.userId}::text, '{}', ${b.receivedAt}::bigint, ${b.receivedAt}::bigint
-        WHERE ${b.userId}::text IS NOT NULL
-        ON CONFLICT (app_id, user_id) DO UPDATE SET last_seen = greatest(users.last_seen, excluded.last_seen)
-      ), key_use AS (
-        UPDATE app_keys SET use_count = use_count + 1, last_used_at = ${b.receivedAt}::bigint
-        WHERE app_id = ${b.appId} AND kid = ${b.keyUsed}::text
-      ), outcome AS (
-        INSERT INTO auth_outcomes (app_id, hour, outcome, code, reason, batches, events)
-        VALUES (${b.appId}, ${hourOf(b.receivedAt)}::bigint, ${b.outcome.outcome}, ${b.outcome.code ?? ''},
-                ${b.outcome.reason ?? ''}, 1, ${b.events.length}::bigint)
-        ON CONFLICT (app_id, hour, outcome, code, reason)
-        DO UPDATE SET batches = auth_outcomes.batches + 1, events = auth_outcomes.events + excluded.events
-      )
-      SELECT count(*)::int AS accepted FROM inserted`.execute(this.db);
-    const accepted = rows[0]?.accepted ?? 0;
-    return { accepted, duplicates: b.events.length - accepted };
   }
 
   /** Delivered to every instance when the writing transaction commits. */

@@ -1,0 +1,47 @@
+import type { Clock, StorageAdapter } from './runtime.ts';
+import { StoredRecord } from './stored-record.ts';
+import { uuidv7 } from './uuid-v7.ts';
+
+/** Who new events belong to: the identified user, or else the anonymous id. */
+export interface IdentityRecord {
+  userId?: string;
+  anonymousId: string;
+}
+
+/** Events are bound to a user by this key: `i:<userId>` or `a:<anonymousId>`. */
+export type UserKey = string;
+
+export const userKeyOf = (identity: IdentityRecord): UserKey =>
+  identity.userId === undefined ? `a:${identity.anonymousId}` : `i:${identity.userId}`;
+
+/** The user id of an identified user key, or undefined for an anonymous one. */
+export const userIdOf = (key: UserKey): string | undefined =>
+  key.startsWith('i:') ? key.slice(2) : undefined;
+
+/** The persisted identity, shared by tabs. */
+export class Identity {
+  private readonly record: StoredRecord<IdentityRecord>;
+  private readonly fresh: () => IdentityRecord;
+
+  constructor(storage: StorageAdapter, key: string, clock: Clock) {
+    this.fresh = () => ({ anonymousId: uuidv7(clock.now()) });
+    this.record = new StoredRecord<IdentityRecord>(storage, key, this.fresh);
+    // Persist the anonymous id at once so that it stays the same across reloads.
+    this.record.write(this.record.read());
+  }
+
+  current(): IdentityRecord {
+    return this.record.read();
+  }
+
+  identify(userId: string): IdentityRecord {
+    const next = { ...this.current(), userId };
+    this.record.write(next);
+    return next;
+  }
+
+  /** Back to anonymous, with a new anonymous id (as Segment's `reset()`). */
+  reset(): void {
+    this.record.write(this.fresh());
+  }
+}

@@ -1,0 +1,10 @@
+export type { AuthenticationError, AuthenticationListener } from './authentication-error.ts';
+export { SignetError } from './authentication-error.ts';
+export { memoryStorage } from './memory-storage.ts';
+export type { SignetOptions } from './options.ts';
+export type { Clock, Locks, StorageAdapter, Transport, TransportResponse } from './runtime.ts';
+export type { Runtime, SignetStats } from './signet-client.ts';
+export { SDK_VERSION, SignetClient } from './signet-client.ts';
+export type { SyncState } from './sync-loop.ts';
+export { tokenClaims } from './token-claims.ts';
+export { uuidv7 } from './uuid-v7.ts';

@@ -1,0 +1,21 @@
+import type { Clock } from './runtime.ts';
+
+/**
+ * Server time as learned from the `Date` header of responses, so expiry checks agree with
+ * the server even when the device clock is wrong.
+ */
+export class ServerClock {
+  private skewMs = 0;
+  constructor(private readonly clock: Clock) {}
+
+  /** Records the server's `Date` header (second resolution; ignored when absent or unparseable). */
+  observe(dateHeader: string | null): void {
+    const server = dateHeader ? Date.parse(dateHeader) : Number.NaN;
+    if (!Number.isNaN(server)) this.skewMs = server - this.clock.now();
+  }
+
+  /** The current server time in milliseconds. */
+  now(): number {
+    return this.clock.now() + this.skewMs;
+  }
+}

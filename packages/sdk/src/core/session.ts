@@ -1,0 +1,80 @@
+import type { Clock, StorageAdapter } from './runtime.ts';
+import { StoredRecord } from './stored-record.ts';
+import { uuidv7 } from './uuid-v7.ts';
+
+/** The persisted session: its id, last activity, and the auth-failure rule's state. */
+export interface SessionRecord {
+  id: string;
+  /** Last activity, ms (device clock). */
+  last: number;
+  /** Consecutive authentication failures in this session (SPEC B4). */
+  failures: number;
+  /** True after 10 consecutive failures: no sync until the next session. */
+  paused: boolean;
+}
+
+/** Most consecutive auth failures before syncing stops for the session (reference SDK rule). */
+export const MAX_AUTH_FAILURES = 10;
+
+/**
+ * Sessions end after a period of inactivity (persisted, so a reload continues the session) or
+ * when the app starts a new one. A new session clears the auth-failure count and the pause.
+ */
+export class Session {
+  private readonly record: StoredRecord<SessionRecord | null>;
+
+  constructor(
+    storage: StorageAdapter,
+    key: string,
+    private readonly clock: Clock,
+    private readonly timeoutMs: number,
+    private readonly onNewSession: () => void,
+  ) {
+    this.record = new StoredRecord<SessionRecord | null>(storage, key, () => null);
+  }
+
+  /** The current session, started when there is none or the last one timed out. */
+  current(): SessionRecord {
+    const record = this.record.read();
+    if (record && this.clock.now() - record.last <= this.timeoutMs) return record;
+    return this.start();
+  }
+
+  /** Records activity now; returns the session id events carry. */
+  touch(): string {
+    const record = this.current();
+    record.last = this.clock.now();
+    this.record.write(record);
+    return record.id;
+  }
+
+  start(): SessionRecord {
+    const record: SessionRecord = {
+      id: uuidv7(this.clock.now()),
+      last: this.clock.now(),
+      failures: 0,
+      paused: false,
+    };
+    this.record.write(record);
+    this.onNewSession();
+    return record;
+  }
+
+  /** Counts one failure; returns true when this failure pauses syncing. */
+  authFailed(): boolean {
+    const record = this.current();
+    record.failures++;
+    const pausing = !record.paused && record.failures >= MAX_AUTH_FAILURES;
+    if (pausing) record.paused = true;
+    this.record.write(record);
+    return pausing;
+  }
+
+  /** Any successful sync resets the count. */
+  synced(): void {
+    const record = this.current();
+    if (record.failures === 0) return;
+    record.failures = 0;
+    this.record.write(record);
+  }
+}

@@ -1,0 +1,174 @@
+import type { JwtErrorCode } from '@signet/protocol';
+import type { Listeners } from './listeners.ts';
+import type { StorageAdapter } from './runtime.ts';
+import type { ServerClock } from './server-clock.ts';
+import { StoredRecord } from './stored-record.ts';
+import { tokenClaims } from './token-claims.ts';
+
+/** A user's newest token, and whether the server has refused it. */
+interface TokenEntry {
+  token: string;
+  rejected?: true;
+}
+
+/** Ask the token provider this long before `exp` (SPEC B9). */
+export const REFRESH_BEFORE_EXP_MS = 60_000;
+
+type Provider =
+  | ((userIdentifier: string) => Promise<string | null | undefined> | string | null | undefined)
+  | undefined;
+
+/**
+ * Tokens per user (persisted, so data queued before a restart can still be sent), the local
+ * checks of SPEC B2, and the token provider of B9. A token is only ever attached to batches of
+ * the user it was passed for.
+ */
+export class TokenStore {
+  private readonly record: StoredRecord<Record<string, TokenEntry>>;
+  /** Tokens a replacement was already asked for: at most one ask per failure or expiry. */
+  private readonly asked = new Set<string>();
+  /** Local refusals already reported, so that each is reported once. */
+  private readonly reported = new Set<string>();
+  private readonly asking = new Map<string, Promise<void>>();
+
+  constructor(
+    storage: StorageAdapter,
+    key: string,
+    private readonly serverClock: ServerClock,
+    private readonly listeners: Listeners,
+    private readonly provider: Provider,
+    private readonly onUsableToken: (userId: string) => void,
+    private readonly log: (message: string) => void,
+  ) {
+    this.record = new StoredRecord(storage, key, () => ({}));
+  }
+
+  /**
+   * Accepts a token for `userId` unless it will surely fail: a decoded `sub` for another user
+   * or an `exp` already past by server time is refused at once and reported to the listener.
+   */
+  pass(userId: string, token: string): boolean {
+    const refusal = this.refusal(userId, token);
+    if (refusal) {
+      this.report(userId, refusal[0], refusal[1], refusal[2]);
+      return false;
+    }
+    const entries = this.record.read();
+    if (entries[userId]?.token === token) {
+      if (entries[userId].rejected) this.log(`token for user ${userId} was already refused by the server`);
+      return !entries[userId].rejected;
+    }
+    entries[userId] = { token };
+    this.record.write(entries);
+    this.reported.delete(`${userId}\nTOKEN_NOT_AVAILABLE\n`);
+    this.log(`new token for user ${userId}`);
+    this.onUsableToken(userId);
+    return true;
+  }
+
+  /**
+   * The token to attach to `userId`'s next batch, or null when there is none worth sending.
+   * Asks the provider first when the token is missing, refused, or within 60 s of `exp`.
+   */
+  async forSending(userId: string): Promise<string | null> {
+    let entry = this.record.read()[userId];
+    const exp = entry && tokenClaims(entry.token)?.exp;
+    const stale =
+      !entry ||
+      entry.rejected ||
+      exp === undefined ||
+      exp * 1000 - this.serverClock.now() <= REFRESH_BEFORE_EXP_MS;
+    if (stale && this.provider && (!entry || !this.asked.has(entry.token))) {
+      if (entry) this.asked.add(entry.token);
+      await this.ask(userId);
+      entry = this.record.read()[userId];
+    }
+    if (!entry) {
+      this.report(
+        userId,
+        'TOKEN_NOT_AVAILABLE',
+        'missing',
+        `No token for user ${userId}: data waits for one`,
+      );
+      return null;
+    }
+    if (entry.rejected) return null;
+    const refusal = this.refusal(userId, entry.token);
+    if (refusal) {
+      this.report(userId, refusal[0], refusal[1], `${refusal[2]}: data waits for a new token`, entry.token);
+      return null;
+    }
+    return entry.token;
+  }
+
+  /** Marks a token refused by the server; the provider, if any, is asked once for a new one. */
+  rejected(userId: string, token: string, ask: boolean): void {
+    const entries = this.record.read();
+    if (entries[userId]?.token === token) {
+      entries[userId] = { token, rejected: true };
+      this.record.write(entries);
+    }
+    if (ask && this.provider && !this.asked.has(token)) {
+      this.asked.add(token);
+      void this.ask(userId);
+    }
+  }
+
+  /** Deletes the tokens of users other than `keep` (their data is sent or deleted). */
+  prune(keep: ReadonlySet<string>): void {
+    const entries = this.record.read();
+    const userIds = Object.keys(entries).filter((userId) => !keep.has(userId));
+    if (userIds.length === 0) return;
+    for (const userId of userIds) delete entries[userId];
+    this.record.write(entries);
+  }
+
+  private refusal(userId: string, token: string): [JwtErrorCode, string, string] | null {
+    const claims = tokenClaims(token);
+    if (claims === null) return ['DECRYPTION_FAILED', 'malformed', 'The token is not a readable JWT'];
+    if (claims.sub === undefined)
+      return ['PAYLOAD_CONTENT_MISSING', 'sub_missing', 'The token has no sub claim'];
+    if (claims.sub !== userId) {
+      return ['IDENTIFIER_MISMATCH', 'subject_mismatch', `The token is for another user, not ${userId}`];
+    }
+    if (claims.exp === undefined)
+      return ['PAYLOAD_CONTENT_MISSING', 'exp_missing', 'The token has no exp claim'];
+    if (claims.exp * 1000 <= this.serverClock.now()) {
+      return ['TIME_CONSTRAINT_FAILURE', 'expired', 'The token has expired (by server time)'];
+    }
+    return null;
+  }
+
+  /** Reports a local refusal; a refusal waiting on the same token is reported once. */
+  private report(userId: string, code: JwtErrorCode, reason: string, message: string, token = ''): void {
+    const once = `${userId}\n${code}\n${token}`;
+    if (token !== '' || code === 'TOKEN_NOT_AVAILABLE') {
+      if (this.reported.has(once)) return;
+      this.reported.add(once);
+    }
+    void this.listeners.dispatch({ type: 'jwt', data: { code, reason, message, userIdentifier: userId } });
+  }
+
+  /** Calls the provider (one call per user at a time); a throwing provider counts as no token. */
+  private ask(userId: string): Promise<void> {
+    const provider = this.provider;
+    if (!provider) return Promise.resolve();
+    let pending = this.asking.get(userId);
+    if (!pending) {
+      pending = (async () => {
+        try {
+          this.log(`asking tokenProvider for user ${userId}`);
+          const token = await provider(userId);
+          if (typeof token === 'string' && token !== '') this.pass(userId, token);
+          else this.log(`tokenProvider gave no token for user ${userId}`);
+        } catch (error) {
+          this.log(`tokenProvider failed for user ${userId}: ${String(error)}`);
+        } finally {
+          this.asking.delete(userId);
+        }
+      })();
+      this.asking.set(userId, pending);
+    }
+    return pending;
+  }
+}

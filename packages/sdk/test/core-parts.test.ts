@@ -1,0 +1,91 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SignetError } from '../src/core/authentication-error.ts';
+import { resolveOptions } from '../src/core/options.ts';
+import { retryDelay } from '../src/core/retry-policy.ts';
+import { tokenClaims } from '../src/core/token-claims.ts';
+import { uuidv7 } from '../src/core/uuid-v7.ts';
+import { harness } from './client-harness.ts';
+import { fakeToken } from './fakes.ts';
+
+describe('uuidv7', () => {
+  it('makes RFC 9562 version-7 ids that sort in creation order, also within one millisecond', () => {
+    const ids = Array.from({ length: 2000 }, (_, i) => uuidv7(1_700_000_000_000 + Math.floor(i / 500)));
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(Number.parseInt(ids[0]!.replace(/-/g, '').slice(0, 12), 16)).toBe(1_700_000_000_000);
+  });
+});
+
+describe('tokenClaims', () => {
+  it('reads sub and exp from the payload and nothing else', () => {
+    expect(tokenClaims(fakeToken({ sub: 'ü-42', exp: 123 }))).toEqual({ sub: 'ü-42', exp: 123 });
+    expect(tokenClaims(fakeToken({ exp: 123 }))).toEqual({ exp: 123 });
+  });
+  it('returns null for anything that is not base64url JSON', () => {
+    for (const bad of ['', 'abc', 'a.b+c.d', 'a.!!!.c', `a.${Buffer.from('nope').toString('base64url')}.c`]) {
+      expect(tokenClaims(bad)).toBeNull();
+    }
+  });
+});
+
+describe('retryDelay', () => {
+  it('reads Retry-After as seconds or as an HTTP date, capped at 5 minutes', () => {
+    const now = Date.UTC(2026, 0, 1);
+    expect(retryDelay(0, () => 0, '7', now)).toBe(7000);
+    expect(retryDelay(0, () => 0, new Date(now + 30_000).toUTCString(), now)).toBe(30_000);
+    expect(retryDelay(0, () => 0, '86400', now)).toBe(300_000);
+    expect(retryDelay(3, () => 0.5, 'garbage', now)).toBe(6000);
+  });
+});
+
+describe('options', () => {
+  it('are checked once, at creation, with a clear message', () => {
+    expect(() => resolveOptions({ appId: '', endpoint: 'http://x' })).toThrow(/appId is required/);
+    expect(() => resolveOptions({ appId: 'a', endpoint: 'collect.example.com' })).toThrow(/endpoint must be/);
+    expect(() => resolveOptions({ appId: 'a', endpoint: 'http://x', flushAt: 0 })).toThrow(SignetError);
+    expect(resolveOptions({ appId: 'a b', endpoint: 'https://x.test/' }).url).toBe(
+      'https://x.test/v1/apps/a%20b/batch',
+    );
+  });
+  it('bad calls throw a clear error and lose nothing already queued', () => {
+    const h = harness();
+    h.signet.track('ok');
+    expect(() => h.signet.track('')).toThrow(/name must be/);
+    expect(() => h.signet.track('big', { s: 'x'.repeat(40_000) })).toThrow(/larger than 32768 bytes/);
+    expect(() => h.signet.identify('x'.repeat(200))).toThrow(/at most 128/);
+    expect(() =>
+      h.signet.passAuthenticationDetails({ type: 'basic' as 'jwt', token: 't', userIdentifier: 'u' }),
+    ).toThrow(/type must be 'jwt'/);
+    expect(h.signet.stats().queued).toBe(1);
+  });
+  it('debug logs decisions without ever logging a whole token', async () => {
+    const lines: string[] = [];
+    const h = harness({ debug: true, logger: (line) => lines.push(line) }, () => ({
+      status: 401,
+      body: { error: { type: 'jwt', code: 'UNKNOWN', reason: 'unknown', message: 'no' } },
+    }));
+    const token = h.token('u1');
+    h.signet.identify('u1');
+    h.signet.passAuthenticationDetails({ type: 'jwt', token, userIdentifier: 'u1' });
+    h.signet.track('A');
+    await h.signet.flush();
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines) {
+      expect(line).not.toContain(token.split('.')[1]);
+    }
+  });
+});
+
+describe('the core', () => {
+  it('touches no DOM and no node:* module (runtimes come in through interfaces)', () => {
+    const dir = join(import.meta.dirname, '../src/core');
+    for (const file of readdirSync(dir)) {
+      const code = readFileSync(join(dir, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+      expect(code, file).not.toMatch(/from ['"]node:|\b(window|document|navigator|localStorage|process)\b/);
+    }
+  });
+});

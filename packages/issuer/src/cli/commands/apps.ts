@@ -1,0 +1,99 @@
+import type { AppInfo, JwtSettings } from '@signet/protocol';
+import { type Command, Option } from 'commander';
+import { adminCall, adminTarget } from '../admin-client.ts';
+import { example, integerIn, withAdminOptions } from '../options.ts';
+import { print, printJson, printTable } from '../output.ts';
+
+interface AdminFlags {
+  server?: string;
+  adminToken?: string;
+  json?: boolean;
+}
+
+export function appCommands(program: Command): void {
+  const apps = program.command('apps').description('Create and list apps on a running server (admin API)');
+
+  const create = withAdminOptions(
+    apps
+      .command('create')
+      .description('Create an app (JWT mode starts as disabled); prints its id')
+      .requiredOption('--name <name>', 'a name for people, e.g. "My shop"'),
+  );
+  example(create, 'APP=$(npx signet apps create --name "My shop")');
+  create.action(async (flags: AdminFlags & { name: string }) => {
+    const app = (await adminCall(adminTarget(flags, process.env), 'POST', '/admin/v1/apps', {
+      name: flags.name,
+    })) as AppInfo;
+    if (flags.json) return printJson(app);
+    // The id alone on stdout, for APP=$(…); the sentence for people on stderr.
+    print(app.id);
+    process.stderr.write(
+      `Created app "${app.name}" (JWT mode ${app.jwt.mode}). Next: npx signet keys add --app ${app.id} --file public.pem\n`,
+    );
+  });
+
+  const list = withAdminOptions(apps.command('list').description('List the apps'));
+  example(list, 'npx signet apps list --json');
+  list.action(async (flags: AdminFlags) => {
+    const answer = (await adminCall(adminTarget(flags, process.env), 'GET', '/admin/v1/apps')) as {
+      apps: AppInfo[];
+    };
+    if (flags.json) return printJson(answer);
+    if (answer.apps.length === 0) return print('No apps yet: npx signet apps create --name "My shop"');
+    printTable(
+      ['ID', 'NAME', 'JWT MODE', 'CREATED'],
+      answer.apps.map((app) => [app.id, app.name, app.jwt.mode, app.createdAt]),
+    );
+  });
+}
+
+interface JwtFlags extends AdminFlags {
+  app: string;
+  mode: JwtSettings['mode'];
+  audience?: string | false;
+  issuer?: string | false;
+  clockTolerance?: number;
+  maxLifetime?: number | false;
+}
+
+export function jwtCommands(program: Command): void {
+  const jwt = program.command('jwt').description("Set an app's token rules on a running server (admin API)");
+  const set = withAdminOptions(
+    jwt
+      .command('set')
+      .description('Set the JWT mode and checks; settings not given keep their value')
+      .requiredOption('--app <appId>', 'the app id')
+      .addOption(
+        new Option('--mode <mode>', 'disabled | optional | required')
+          .choices(['disabled', 'optional', 'required'])
+          .makeOptionMandatory(),
+      )
+      .option('--audience <aud>', 'require this "aud"')
+      .option('--no-audience', 'stop requiring an audience')
+      .option('--issuer <iss>', 'require this "iss"')
+      .option('--no-issuer', 'stop requiring an issuer')
+      .option('--clock-tolerance <seconds>', 'leeway for exp/nbf/iat, 0-300', integerIn(0, 300))
+      .option('--max-lifetime <seconds>', 'longest allowed exp - iat', integerIn(1, 31_536_000))
+      .option('--no-max-lifetime', 'allow any lifetime'),
+  );
+  example(set, 'npx signet jwt set --app "$APP" --mode required --audience my-shop');
+  set.action(async (flags: JwtFlags) => {
+    // Commander gives `true` for an untouched --no-x pair's default; only a string or false was asked for.
+    const pick = <T>(value: T | boolean | undefined) =>
+      value === true || value === undefined ? undefined : value === false ? null : value;
+    const body = {
+      mode: flags.mode,
+      ...(pick(flags.audience) !== undefined && { audience: pick(flags.audience) }),
+      ...(pick(flags.issuer) !== undefined && { issuer: pick(flags.issuer) }),
+      ...(flags.clockTolerance !== undefined && { clockToleranceSeconds: flags.clockTolerance }),
+      ...(pick(flags.maxLifetime) !== undefined && { maxTokenLifetimeSeconds: pick(flags.maxLifetime) }),
+    };
+    const path = `/admin/v1/apps/${encodeURIComponent(flags.app)}/jwt`;
+    const settings = (await adminCall(adminTarget(flags, process.env), 'PUT', path, body)) as JwtSettings;
+    if (flags.json) return printJson(settings);
+    print(
+      `App ${flags.app}: mode ${settings.mode}, audience ${settings.audience ?? '-'}, issuer ${settings.issuer ?? '-'}, ` +
+        `clock tolerance ${settings.clockToleranceSeconds} s, max lifetime ${settings.maxTokenLifetimeSeconds === null ? '-' : `${settings.maxTokenLifetimeSeconds} s`}`,
+    );
+  });
+}

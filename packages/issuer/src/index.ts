@@ -1,0 +1,13 @@
+export type { JwtFailure, JwtSuccess, VerifyResult } from '@signet/verifier';
+export type { GeneratedKeyPair, GenerateKeyPairOptions, KeyAlgorithm } from './generate-key-pair.ts';
+export { generateKeyPair, KEY_ALGORITHMS } from './generate-key-pair.ts';
+export type { InspectedToken } from './inspect-token.ts';
+export { describeExpiry, inspectToken } from './inspect-token.ts';
+export type { PrivateKeyInput, SigningKeyProblem } from './signing-key.ts';
+export { SigningKeyError } from './signing-key.ts';
+export type { Authenticate, EndpointAnswer, TokenEndpoint, TokenEndpointOptions } from './token-endpoint.ts';
+export { createTokenEndpoint } from './token-endpoint.ts';
+export type { IssuedToken, TokenIssuer, TokenIssuerOptions } from './token-issuer.ts';
+export { createTokenIssuer } from './token-issuer.ts';
+export type { PublicKeyLike, VerifyTokenOptions } from './verify-token.ts';
+export { verifyToken } from './verify-token.ts';

@@ -34,12 +34,15 @@ describe('tokenClaims', () => {
 });
 
 describe('retryDelay', () => {
-  it('reads Retry-After as seconds or as an HTTP date, capped at 5 minutes', () => {
+  it('reads Retry-After as seconds or as an HTTP date, as a floor under the backoff, capped at 5 minutes', () => {
     const now = Date.UTC(2026, 0, 1);
     expect(retryDelay(0, () => 0, '7', now)).toBe(7000);
     expect(retryDelay(0, () => 0, new Date(now + 30_000).toUTCString(), now)).toBe(30_000);
     expect(retryDelay(0, () => 0, '86400', now)).toBe(300_000);
     expect(retryDelay(3, () => 0.5, 'garbage', now)).toBe(6000);
+    // Retry-After is a floor: later attempts still back off (with jitter) beyond it.
+    expect(retryDelay(3, () => 0.5, '2', now)).toBe(6000);
+    expect(retryDelay(1, () => 0.5, '2', now)).toBe(2000);
   });
 });
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '@signet/protocol';
+import { describe, expect, it } from 'vitest';
 import { SignetError } from '../src/core/authentication-error.ts';
 import { resolveOptions } from '../src/core/options.ts';
 import { retryDelay } from '../src/core/retry-policy.ts';

@@ -74,7 +74,9 @@ async function setUp(
 }
 
 /** Every event stored exactly once, by name. */
-async function storedNames(app: { events: (userId?: string) => Promise<{ id: string; name?: string; type: string }[]> }) {
+async function storedNames(app: {
+  events: (userId?: string) => Promise<{ id: string; name?: string; type: string }[]>;
+}) {
   const events = await app.events('alice');
   expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   return events.map((e) => e.name ?? e.type).sort();

@@ -104,7 +104,7 @@ describe('B6 against the real server (required mode)', () => {
     await c.clock.advance(1);
     await vi.waitFor(() => expect(c.signet.stats().queued).toBe(0), { timeout: 5000, interval: 5 });
     expect(c.seen.map((s) => s.status)).toEqual([200, 200, 429, 200]);
-    expect(c.seen[3]?.at).toBe(c.seen[2]?.at + retryAfter * 1000);
+    expect(c.seen[3]?.at).toBe((c.seen[2]?.at as number) + retryAfter * 1000);
     expect(await storedNames(c.app)).toEqual(['a', 'alias', 'b']);
     expect(c.signet.stats()).toMatchObject({ sent: 3, dropped: 0, authFailuresInSession: 0, state: 'idle' });
     expect(await c.app.failures()).toEqual([]);

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { JsonObject } from '@signet/protocol';
 import { describe, expect, it } from 'vitest';
 import { SignetError } from '../src/core/authentication-error.ts';
 import { resolveOptions } from '../src/core/options.ts';
@@ -33,12 +34,15 @@ describe('tokenClaims', () => {
 });
 
 describe('retryDelay', () => {
-  it('reads Retry-After as seconds or as an HTTP date, capped at 5 minutes', () => {
+  it('reads Retry-After as seconds or as an HTTP date, as a floor under the backoff, capped at 5 minutes', () => {
     const now = Date.UTC(2026, 0, 1);
     expect(retryDelay(0, () => 0, '7', now)).toBe(7000);
     expect(retryDelay(0, () => 0, new Date(now + 30_000).toUTCString(), now)).toBe(30_000);
     expect(retryDelay(0, () => 0, '86400', now)).toBe(300_000);
     expect(retryDelay(3, () => 0.5, 'garbage', now)).toBe(6000);
+    // Retry-After is a floor: later attempts still back off (with jitter) beyond it.
+    expect(retryDelay(3, () => 0.5, '2', now)).toBe(6000);
+    expect(retryDelay(1, () => 0.5, '2', now)).toBe(2000);
   });
 });
 
@@ -51,16 +55,38 @@ describe('options', () => {
       'https://x.test/v1/apps/a%20b/batch',
     );
   });
-  it('bad calls throw a clear error and lose nothing already queued', () => {
-    const h = harness();
+  it('bad calls never throw into the page: each is logged and counted as dropped, nothing queued is lost', () => {
+    const lines: string[] = [];
+    const h = harness({ debug: true, logger: (line) => lines.push(line) });
     h.signet.track('ok');
-    expect(() => h.signet.track('')).toThrow(/name must be/);
-    expect(() => h.signet.track('big', { s: 'x'.repeat(40_000) })).toThrow(/larger than 32768 bytes/);
-    expect(() => h.signet.identify('x'.repeat(200))).toThrow(/at most 128/);
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const calls = [
+      () => h.signet.track(''),
+      () => h.signet.track(42 as unknown as string),
+      () => h.signet.track('props', [1] as unknown as JsonObject),
+      () => h.signet.track('big', { s: 'x'.repeat(40_000) }),
+      () => h.signet.track('cycle', circular as JsonObject),
+      () => h.signet.identify('x'.repeat(200)),
+      () => h.signet.identify(undefined as unknown as string),
+      () => h.signet.setUserAttribute('', 1),
+    ];
+    for (const call of calls) expect(call).not.toThrow();
+    expect(h.signet.stats()).toMatchObject({ queued: 1, dropped: calls.length });
+    expect(lines.filter((line) => line.includes('dropped 1 event'))).toHaveLength(calls.length);
+    expect(lines.join('\n')).toMatch(/name must be/);
+    expect(lines.join('\n')).toMatch(/larger than 32768 bytes/);
+    expect(lines.join('\n')).toMatch(/at most 128/);
+    expect(lines.join('\n')).toMatch(/not JSON/);
+
+    // Calls that carry no event are ignored with a log line, and drop nothing.
     expect(() =>
       h.signet.passAuthenticationDetails({ type: 'basic' as 'jwt', token: 't', userIdentifier: 'u' }),
-    ).toThrow(/type must be 'jwt'/);
-    expect(h.signet.stats().queued).toBe(1);
+    ).not.toThrow();
+    expect(() => h.signet.passAuthenticationDetails(undefined as never)).not.toThrow();
+    expect(() => h.signet.registerAuthenticationListener('x' as never)()).not.toThrow();
+    expect(lines.join('\n')).toMatch(/type must be 'jwt'/);
+    expect(h.signet.stats()).toMatchObject({ queued: 1, dropped: calls.length });
   });
   it('debug logs decisions without ever logging a whole token', async () => {
     const lines: string[] = [];

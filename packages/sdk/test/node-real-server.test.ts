@@ -241,6 +241,119 @@ describe('Node SDK against the real server (required mode)', () => {
     expect(stored.map((e) => e.id).sort()).toEqual(ids.map((k) => k.split(':q:')[1]).sort());
   });
 
+  it('B8: sessions end after inactivity and on startNewSession(), survive a restart, and the server stores each sessionId', async () => {
+    const c = await client({ sessionTimeoutMinutes: 30 });
+    const step = async (name: string, advanceMs: number) => {
+      await c.clock.advance(advanceMs);
+      c.signet.track(name);
+      await c.signet.flush();
+    };
+    await step('s1-a', 0);
+    await step('s1-b', 29 * 60_000); // activity within the timeout keeps the session
+    await step('s2-a', 30 * 60_000 + 1); // 30 min of inactivity ends it
+    c.signet.startNewSession();
+    await step('s3-a', 0);
+    await c.signet.close();
+    const restarted = c.make(); // same file: the session is persisted
+    await c.clock.advance(10 * 60_000);
+    restarted.track('s3-b');
+    await restarted.flush();
+
+    const session = Object.fromEntries((await c.events()).map((e) => [e.name, e.sessionId]));
+    for (const name of ['s1-a', 's1-b', 's2-a', 's3-a', 's3-b'])
+      expect(session[name]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(session['s1-b']).toBe(session['s1-a']);
+    expect(session['s2-a']).not.toBe(session['s1-a']);
+    expect(session['s3-a']).not.toBe(session['s2-a']);
+    expect(session['s3-b']).toBe(session['s3-a']);
+    expect(new Set(Object.values(session)).size).toBe(3);
+  });
+
+  it('B9: after a server refusal the provider is asked exactly once, and the batch then goes with the new token', async () => {
+    const asked: string[] = [];
+    let sign: Awaited<ReturnType<typeof client>>['sign'] = async () => '';
+    const c = await client({
+      // The backend's first token is signed with a key the server does not know.
+      tokenProvider: async (userId) => {
+        asked.push(userId);
+        return sign(userId, 900, { unregisteredKey: asked.length === 1 });
+      },
+    });
+    sign = c.sign;
+    c.signet.identify('alice');
+    c.signet.track('a');
+    await c.signet.flush();
+    await vi.waitFor(() => expect(c.signet.stats().queued).toBe(0), { timeout: 5000, interval: 5 });
+    expect(asked).toEqual(['alice', 'alice']);
+    expect(await c.failures()).toEqual([expect.objectContaining({ code: 'INVALID_SIGNATURE' })]);
+    expect(c.errors).toEqual([
+      expect.objectContaining({ code: 'INVALID_SIGNATURE', userIdentifier: 'alice' }),
+    ]);
+    c.signet.track('b');
+    await c.signet.flush();
+    expect(asked).toHaveLength(2);
+    const stored = await c.events('alice');
+    expect(stored.map((e) => e.name ?? e.type).sort()).toEqual(['a', 'alias', 'b']);
+    expect(stored.every((e) => e.verified)).toBe(true);
+    expect(c.signet.stats()).toMatchObject({ sent: 3, authFailuresInSession: 0, state: 'idle' });
+  });
+
+  it('B9: a key removed on the server: one refusal, one provider call, then the new key’s token delivers', async () => {
+    const asked: string[] = [];
+    let sign: Awaited<ReturnType<typeof client>>['sign'] = async () => '';
+    const c = await client({
+      tokenProvider: async (userId) => {
+        asked.push(userId);
+        return sign(userId);
+      },
+    });
+    sign = c.sign;
+    c.signet.identify('alice');
+    c.signet.track('before');
+    await c.signet.flush();
+    expect(asked).toEqual(['alice']);
+    await c.rotateKey(); // the held token's key is gone from the server
+    c.signet.track('after');
+    await c.signet.flush();
+    await vi.waitFor(() => expect(c.signet.stats().queued).toBe(0), { timeout: 5000, interval: 5 });
+    expect(asked).toEqual(['alice', 'alice']);
+    expect(await c.failures()).toHaveLength(1);
+    const stored = await c.events('alice');
+    expect(stored.map((e) => e.name ?? e.type).sort()).toEqual(['after', 'alias', 'before']);
+    expect(stored.every((e) => e.verified)).toBe(true);
+  });
+
+  it('B9: a device clock an hour fast: asked when missing and 60 s before exp by server time, never refused', async () => {
+    const asked: string[] = [];
+    let sign: Awaited<ReturnType<typeof client>>['sign'] = async () => '';
+    const c = await client({
+      tokenProvider: async (userId) => {
+        asked.push(userId);
+        return sign(userId, 300); // 5 minutes by the server's clock
+      },
+    });
+    sign = c.sign;
+    c.clock.time = Date.now() + 3_600_000;
+    c.signet.identify('alice');
+    c.signet.track('a');
+    await c.signet.flush();
+    expect(asked).toEqual(['alice']);
+    // The SDK's view of server time moves with its own clock between answers (each answer's
+    // Date header re-anchors it): 200 s on, the token has 100 s left, so it is kept.
+    await c.clock.advance(200_000);
+    c.signet.track('b');
+    await c.signet.flush();
+    expect(asked).toHaveLength(1);
+    // 250 s on, 50 s are left: less than 60, so the provider is asked before sending.
+    await c.clock.advance(250_000);
+    c.signet.track('c');
+    await c.signet.flush();
+    expect(asked).toHaveLength(2);
+    expect(c.errors).toEqual([]);
+    expect(await c.failures()).toEqual([]);
+    expect((await c.events('alice')).map((e) => e.name ?? e.type).sort()).toEqual(['a', 'alias', 'b', 'c']);
+  });
+
   it('B9: tokenProvider with a real backend: asked when missing and before expiry; no batch is ever refused', async () => {
     const asked: string[] = [];
     let sign: (sub: string, ttl?: number) => Promise<string> = async () => '';

@@ -8,9 +8,13 @@ import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 const ADMIN = 'sdk-test-admin-token-0123456789';
 
 /** A real Signet server on a real SQLite file, listening on 127.0.0.1 (port 0). */
-export async function realServer(config: Partial<ServerConfig> = {}) {
+export async function realServer(
+  config: Partial<ServerConfig> = {},
+  options: { sqliteBusyTimeoutMs?: number } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'signet-sdk-'));
-  const store = openStore(`sqlite:${join(dir, 'signet.db')}`);
+  const dbPath = join(dir, 'signet.db');
+  const store = openStore(`sqlite:${dbPath}`, options);
   await store.migrate();
   const app = await buildApp({
     store,
@@ -24,11 +28,13 @@ export async function realServer(config: Partial<ServerConfig> = {}) {
       headers: { authorization: `Bearer ${ADMIN}` },
       ...(body !== undefined && { payload: body as object }),
     });
-    return { status: res.statusCode, body: res.json() };
+    return { status: res.statusCode, body: res.payload === '' ? null : res.json() };
   };
   return {
     app,
     dir,
+    /** The SQLite file, for a second connection that takes the write lock as another process would. */
+    dbPath,
     admin,
     /** Call before `listen` to add test routes. */
     async listen(): Promise<string> {
@@ -36,14 +42,25 @@ export async function realServer(config: Partial<ServerConfig> = {}) {
     },
     /** An app in the given mode with one registered ES256 key; `sign` makes real user tokens. */
     async createApp(mode: 'disabled' | 'optional' | 'required' = 'required') {
-      const key = await generateKeyPair('ES256', { extractable: true });
       const appId = (await admin('POST', '/admin/v1/apps', { name: 'SDK test' })).body.id as string;
-      const added = await admin('POST', `/admin/v1/apps/${appId}/keys`, {
-        pem: await exportSPKI(key.publicKey),
-      });
-      if (added.status !== 201) throw new Error(JSON.stringify(added.body));
+      const register = async () => {
+        const pair = await generateKeyPair('ES256', { extractable: true });
+        const added = await admin('POST', `/admin/v1/apps/${appId}/keys`, {
+          pem: await exportSPKI(pair.publicKey),
+        });
+        if (added.status !== 201) throw new Error(JSON.stringify(added.body));
+        return { ...pair, kid: added.body.kid as string };
+      };
+      let key = await register();
       await admin('PUT', `/admin/v1/apps/${appId}/jwt`, { mode });
       const stranger = await generateKeyPair('ES256');
+      /** Registers a new key and removes the old one on the server; `sign` then uses the new key. */
+      const rotateKey = async () => {
+        const old = key;
+        key = await register();
+        const removed = await admin('DELETE', `/admin/v1/apps/${appId}/keys/${encodeURIComponent(old.kid)}`);
+        if (removed.status >= 300) throw new Error(JSON.stringify(removed.body));
+      };
       const sign = (sub: string, ttlSeconds = 900, options: { unregisteredKey?: boolean } = {}) => {
         const now = Math.floor(Date.now() / 1000);
         return new SignJWT({ sub, iat: now, exp: now + ttlSeconds })
@@ -60,6 +77,7 @@ export async function realServer(config: Partial<ServerConfig> = {}) {
           id: string;
           name?: string;
           type: string;
+          sessionId?: string;
           userId: string | null;
           verified: boolean | null;
         }[];
@@ -68,7 +86,7 @@ export async function realServer(config: Partial<ServerConfig> = {}) {
           code: string;
           reason: string;
         }[];
-      return { appId, sign, events, failures };
+      return { appId, sign, rotateKey, events, failures };
     },
     async close() {
       await app.close();

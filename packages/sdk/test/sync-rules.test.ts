@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { harness } from './client-harness.ts';
-import { jwtError, settle } from './fakes.ts';
+import { fakeToken, jwtError, settle } from './fakes.ts';
 
 // B1–B9 of SPEC §6 with an injected clock and a scripted transport (the same rules run against
 // the real server in real-server.test.ts).
@@ -58,6 +58,30 @@ describe('B2 local refusal', () => {
     h.signet.track('A');
     await h.signet.flush();
     expect(h.requests).toHaveLength(0);
+  });
+
+  it('does not refuse by the device clock before any answer told the server time (a fast device still sends)', async () => {
+    const serverTime = () => h.clock.time - 3_600_000; // this device runs an hour fast
+    const h = harness({}, (r) => ({
+      status: 200,
+      body: { accepted: r.batch.events.length, duplicates: 0 },
+      headers: { date: new Date(serverTime()).toUTCString() },
+    }));
+    const token = fakeToken({ sub: 'u1', exp: Math.floor(serverTime() / 1000) + 600 });
+    h.signet.identify('u1');
+    h.signet.passAuthenticationDetails({ type: 'jwt', token, userIdentifier: 'u1' });
+    h.signet.track('A');
+    await h.signet.flush();
+    expect(h.errors).toEqual([]);
+    expect(h.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${token}`]);
+    // Once the server time is known, an expired token is refused locally again.
+    h.signet.passAuthenticationDetails({
+      type: 'jwt',
+      token: fakeToken({ sub: 'u1', exp: Math.floor(serverTime() / 1000) - 1 }),
+      userIdentifier: 'u1',
+    });
+    await settle();
+    expect(h.errors).toEqual([expect.objectContaining({ code: 'TIME_CONSTRAINT_FAILURE' })]);
   });
 
   it('refuses a token already expired by server time (Date header), though the device clock says valid', async () => {

@@ -3,12 +3,15 @@ export const RETRY_BASE_MS = 1000;
 export const RETRY_CAP_MS = 5 * 60 * 1000;
 
 /**
- * Delay before retry number `attempt` (0-based): `Retry-After` when the server sent one,
- * otherwise 1 s × 2ⁿ capped at 5 min with "equal jitter" (half fixed, half random), so that many
- * clients knocked off by the same outage do not come back in step.
+ * Delay before retry number `attempt` (0-based): 1 s × 2ⁿ capped at 5 min with "equal jitter"
+ * (half fixed, half random), so that many clients knocked off by the same outage do not come
+ * back in step. A `Retry-After` from the server is a floor, never shortened: a server that
+ * always answers `Retry-After: 5` during an outage still sees its clients back off and spread
+ * out instead of returning every 5 s in lockstep.
  *
  * @example
  * retryDelay(3, Math.random, null, Date.now()); // between 4000 and 8000
+ * retryDelay(0, Math.random, '7', Date.now()); // 7000
  */
 export function retryDelay(
   attempt: number,
@@ -16,11 +19,10 @@ export function retryDelay(
   retryAfter: string | null,
   serverNow: number,
 ): number {
-  const seconds = retryAfter === null ? Number.NaN : Number(retryAfter);
-  if (retryAfter !== null) {
-    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - serverNow;
-    if (ms >= 0) return Math.min(ms, RETRY_CAP_MS);
-  }
   const base = Math.min(RETRY_BASE_MS * 2 ** attempt, RETRY_CAP_MS);
-  return base / 2 + (random() * base) / 2;
+  const backoff = base / 2 + (random() * base) / 2;
+  if (retryAfter === null) return backoff;
+  const seconds = Number(retryAfter);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - serverNow;
+  return ms >= 0 ? Math.min(Math.max(ms, backoff), RETRY_CAP_MS) : backoff;
 }

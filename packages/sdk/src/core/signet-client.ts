@@ -1,6 +1,6 @@
 import type { BatchEvent, JsonObject, JsonValue } from '@signet/protocol';
 import { LIMITS } from '@signet/protocol';
-import { type AuthenticationListener, SignetError } from './authentication-error.ts';
+import type { AuthenticationListener } from './authentication-error.ts';
 import { EventQueue } from './event-queue.ts';
 import { Identity, userKeyOf } from './identity.ts';
 import { Listeners } from './listeners.ts';
@@ -27,7 +27,10 @@ export interface SignetStats {
   queued: number;
   /** Events the server stored. */
   sent: number;
-  /** Events dropped: refused by the server as invalid (400/413), or beyond `maxQueueSize`. */
+  /**
+   * Events dropped: refused by the server as invalid (400/413), beyond `maxQueueSize`, or a
+   * `track`/`identify`/`setUserAttribute` call with bad arguments (never thrown at the page).
+   */
   dropped: number;
   /** Events the server already had (a retry of an acknowledged send). */
   duplicatesAcknowledged: number;
@@ -57,12 +60,11 @@ type EventFields = BatchEvent extends infer E
     : never
   : never;
 
-const checkId = (what: string, value: unknown): string => {
-  if (typeof value !== 'string' || value === '' || value.length > LIMITS.maxIdLength) {
-    throw new SignetError(`${what} must be a non-empty string of at most ${LIMITS.maxIdLength} characters`);
-  }
-  return value;
-};
+/** Why `value` is not a usable user id, or null when it is. */
+const badId = (what: string, value: unknown): string | null =>
+  typeof value !== 'string' || value === '' || value.length > LIMITS.maxIdLength
+    ? `${what} must be a non-empty string of at most ${LIMITS.maxIdLength} characters`
+    : null;
 
 /**
  * The SDK instance `Signet.init` returns: it queues events durably, sends them in batches with
@@ -153,7 +155,8 @@ export class SignetClient {
    * signet.identify('user-42');
    */
   identify(userId: string): void {
-    checkId('identify: userId', userId);
+    const bad = badId('identify: userId', userId);
+    if (bad) return this.refuse(bad);
     const before = this.identity.current();
     if (before.userId === userId) return;
     this.identity.identify(userId);
@@ -170,7 +173,7 @@ export class SignetClient {
    */
   track(name: string, properties?: JsonObject): void {
     if (typeof name !== 'string' || name === '' || name.length > LIMITS.maxEventNameLength) {
-      throw new SignetError(
+      return this.refuse(
         `track: name must be a non-empty string of at most ${LIMITS.maxEventNameLength} characters`,
       );
     }
@@ -178,7 +181,7 @@ export class SignetClient {
       properties !== undefined &&
       (typeof properties !== 'object' || properties === null || Array.isArray(properties))
     ) {
-      throw new SignetError('track: properties must be a plain object');
+      return this.refuse('track: properties must be a plain object');
     }
     this.enqueue({ type: 'track', name, ...(properties && { properties }) });
   }
@@ -190,8 +193,9 @@ export class SignetClient {
    * signet.setUserAttribute('plan', 'pro');
    */
   setUserAttribute(key: string, value: JsonValue): void {
-    if (typeof key !== 'string' || key === '')
-      throw new SignetError('setUserAttribute: key must be a non-empty string');
+    if (typeof key !== 'string' || key === '') {
+      return this.refuse('setUserAttribute: key must be a non-empty string');
+    }
     this.enqueue({ type: 'attributes', attributes: { [key]: value } });
   }
 
@@ -203,14 +207,14 @@ export class SignetClient {
    * signet.passAuthenticationDetails({ type: 'jwt', token, userIdentifier: 'user-42' });
    */
   passAuthenticationDetails(details: { type: 'jwt'; token: string; userIdentifier: string }): void {
-    if (details?.type !== 'jwt') throw new SignetError("passAuthenticationDetails: type must be 'jwt'");
+    // No event is lost here, so nothing counts as dropped: the problem is only logged.
+    if (details?.type !== 'jwt') return this.log("passAuthenticationDetails ignored: type must be 'jwt'");
     if (typeof details.token !== 'string' || details.token === '') {
-      throw new SignetError('passAuthenticationDetails: token must be a non-empty string');
+      return this.log('passAuthenticationDetails ignored: token must be a non-empty string');
     }
-    this.tokens.pass(
-      checkId('passAuthenticationDetails: userIdentifier', details.userIdentifier),
-      details.token,
-    );
+    const bad = badId('passAuthenticationDetails: userIdentifier', details.userIdentifier);
+    if (bad) return this.log(`passAuthenticationDetails ignored: ${bad}`);
+    this.tokens.pass(details.userIdentifier, details.token);
   }
 
   /**
@@ -221,8 +225,10 @@ export class SignetClient {
    * const off = signet.registerAuthenticationListener((error) => refreshToken(error.data.userIdentifier));
    */
   registerAuthenticationListener(listener: AuthenticationListener): () => void {
-    if (typeof listener !== 'function')
-      throw new SignetError('registerAuthenticationListener: listener must be a function');
+    if (typeof listener !== 'function') {
+      this.log('registerAuthenticationListener ignored: listener must be a function');
+      return () => {};
+    }
     return this.listeners.add(listener);
   }
 
@@ -298,6 +304,15 @@ export class SignetClient {
     return this.storage.persist?.();
   }
 
+  /**
+   * A call that cannot become an event: counted as dropped and logged, never thrown, so that a
+   * bad argument can never break the host page (SPEC: no drop is silent).
+   */
+  private refuse(why: string): void {
+    this.counters.dropped++;
+    this.log(`dropped 1 event: ${why}`);
+  }
+
   private enqueue(fields: EventFields): void {
     const now = this.clock.now();
     const sessionId = this.session.touch();
@@ -307,9 +322,15 @@ export class SignetClient {
       sessionId,
       ...fields,
     } as BatchEvent;
-    const json = JSON.stringify(event);
+    let json: string;
+    try {
+      json = JSON.stringify(event);
+    } catch (error) {
+      // A cycle or a BigInt in the properties.
+      return this.refuse(`${event.type}: the event is not JSON (${String(error)})`);
+    }
     if (json.length * 3 > LIMITS.maxEventBytes && encoder.encode(json).length > LIMITS.maxEventBytes) {
-      throw new SignetError(`${event.type}: the event is larger than ${LIMITS.maxEventBytes} bytes`);
+      return this.refuse(`${event.type}: the event is larger than ${LIMITS.maxEventBytes} bytes`);
     }
     this.queue.add({ user: userKeyOf(this.identity.current()), event });
     if (this.queue.size >= this.options.flushAt) this.loop.schedule();

@@ -31,10 +31,14 @@ export class EventQueue {
     return this.ids.length;
   }
 
-  /** Stores an event; drops the oldest beyond `maxQueueSize`. */
-  add(item: QueuedEvent): void {
-    if (this.storage.setItem(this.prefix + item.event.id, JSON.stringify(item)) === false) this.onFallback();
-    this.ids.push(item.event.id);
+  /**
+   * Stores an event, given already serialised (the caller measured its size on that text);
+   * drops the oldest beyond `maxQueueSize`.
+   */
+  add(user: UserKey, id: string, eventJson: string): void {
+    const record = `{"user":${JSON.stringify(user)},"event":${eventJson}}`;
+    if (this.storage.setItem(this.prefix + id, record) === false) this.onFallback();
+    this.ids.push(id);
     let dropped = 0;
     while (this.ids.length > this.maxSize) {
       this.storage.removeItem(this.prefix + (this.ids.shift() as string));

@@ -13,6 +13,9 @@ export interface SessionRecord {
   paused: boolean;
 }
 
+/** How finely last activity is stored. */
+const ACTIVITY_RESOLUTION_MS = 1_000;
+
 /** Most consecutive auth failures before syncing stops for the session (reference SDK rule). */
 export const MAX_AUTH_FAILURES = 10;
 
@@ -40,11 +43,17 @@ export class Session {
     return this.start();
   }
 
-  /** Records activity now; returns the session id events carry. */
+  /**
+   * Records activity now; returns the session id events carry. The stored time moves at most
+   * once a second: sessions last minutes, and a write per event doubled the cost of track().
+   */
   touch(): string {
     const record = this.current();
-    record.last = this.clock.now();
-    this.record.write(record);
+    const now = this.clock.now();
+    if (now - record.last >= ACTIVITY_RESOLUTION_MS || now < record.last) {
+      record.last = now;
+      this.record.write(record);
+    }
     return record.id;
   }
 

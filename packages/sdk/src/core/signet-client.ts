@@ -332,7 +332,7 @@ export class SignetClient {
     if (json.length * 3 > LIMITS.maxEventBytes && encoder.encode(json).length > LIMITS.maxEventBytes) {
       return this.refuse(`${event.type}: the event is larger than ${LIMITS.maxEventBytes} bytes`);
     }
-    this.queue.add({ user: userKeyOf(this.identity.current()), event });
+    this.queue.add(userKeyOf(this.identity.current()), event.id, json);
     if (this.queue.size >= this.options.flushAt) this.loop.schedule();
     else this.loop.armInterval();
   }

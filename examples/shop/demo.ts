@@ -1,7 +1,8 @@
 // `npm run demo`: the whole loop on one machine. Starts Signet on ./demo.db, gets the "Demo shop"
 // app ready (fresh key pair, required mode), starts the shop and prints where to click.
-import { Writable } from 'node:stream';
+
 import { dirname, join, relative } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, startServer } from '@signet/server';
 import { demoAdminToken, ensureSdkBundle, setupDemoApp, startShop } from './server/index.ts';

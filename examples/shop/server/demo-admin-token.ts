@@ -18,10 +18,12 @@ export interface DemoAdminToken {
  */
 export function demoAdminToken(file: string, env: NodeJS.ProcessEnv = process.env): DemoAdminToken {
   const configured = env.SIGNET_ADMIN_TOKEN;
-  if (configured !== undefined && configured !== '') return { token: configured, source: 'SIGNET_ADMIN_TOKEN' };
+  if (configured !== undefined && configured !== '')
+    return { token: configured, source: 'SIGNET_ADMIN_TOKEN' };
   if (existsSync(file)) {
     const kept = readFileSync(file, 'utf8').trim();
-    if (kept.length < 16) throw new Error(`${file} does not hold an admin token; delete it to make a new one`);
+    if (kept.length < 16)
+      throw new Error(`${file} does not hold an admin token; delete it to make a new one`);
     return { token: kept, source: 'file' };
   }
   const token = `sgn_admin_${randomBytes(24).toString('base64url')}`;

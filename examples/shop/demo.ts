@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const shop = await startShop({
     appId: demo.appId,
     signetUrl,
-    dashboardUrl: `${signetUrl}/#/apps/${demo.appId}/authentication`,
+    dashboardUrl: `${signetUrl}/#/apps/${demo.appId}/monitor`,
     privateKeyPem: demo.keys.privateKeyPem,
     kid: demo.keys.kid,
     ttl: env.SHOP_TOKEN_TTL ?? '2m',
@@ -63,7 +63,8 @@ async function main(): Promise<void> {
       `  key ${demo.keys.kid} registered${demo.removedKids.length > 0 ? `, ${demo.removedKids.length} key(s) of earlier runs removed` : ''}.`,
       `  Data: ${relative(process.cwd(), databaseFile) || databaseFile}. Tokens live ${env.SHOP_TOKEN_TTL ?? '2m'}.`,
       '',
-      '  Sign in to the shop, shop, then open the dashboard with the admin token. Ctrl-C stops both.',
+      '  Sign in to the shop and buy something, then open the dashboard with the admin token.',
+      '  Its "Auth monitor" tab lists what was refused and why. Ctrl-C stops both.',
       '',
     ].join('\n'),
   );

@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import { createTokenEndpoint, createTokenIssuer, generateKeyPair } from '@signet/issuer';
+import { LIMITS } from '@signet/protocol';
+import Fastify, { type FastifyRequest } from 'fastify';
+import { Sessions } from './sessions.ts';
+
+const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
+const SESSION_COOKIE = 'shop_session';
+
+export interface ShopOptions {
+  /** The Signet app the page's SDK sends to. */
+  appId: string;
+  /** The Signet server's base URL, as the browser reaches it. */
+  signetUrl: string;
+  /** Shown on the page as a link; default `signetUrl`. */
+  dashboardUrl?: string;
+  /** The app's private key (PEM). Only its public half is registered with Signet. */
+  privateKeyPem: string;
+  /** The registered key's kid, put in each token's header so the server picks the key at once. */
+  kid?: string;
+  /** Token lifetime: seconds or `90s`, `2m`… Default 2 minutes, so the refresh is visible. */
+  ttl?: number | string;
+  /** The SDK's script-tag build (see `ensureSdkBundle`). */
+  sdkBundlePath: string;
+  port?: number;
+  host?: string;
+}
+
+export interface RunningShop {
+  /** e.g. `http://127.0.0.1:4100` */
+  url: string;
+  /** Tokens the token endpoint has issued so far (how often the SDK's tokenProvider asked). */
+  tokensIssued(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the shop's backend, playing "the app's own server": a demo sign-in (any user name) kept
+ * in a session cookie, and the token endpoint of `@signet/issuer` that the page's SDK calls
+ * through `tokenProvider`. It serves the page and the SDK's browser build.
+ *
+ * @example
+ * const shop = await startShop({ appId, signetUrl: 'http://127.0.0.1:4000', privateKeyPem, kid,
+ *   sdkBundlePath: await ensureSdkBundle(), port: 4100 });
+ * console.log(`open ${shop.url}`);
+ */
+export async function startShop(options: ShopOptions): Promise<RunningShop> {
+  const issuer = createTokenIssuer({
+    privateKey: options.privateKeyPem,
+    ttl: options.ttl ?? '2m',
+    ...(options.kid !== undefined && { kid: options.kid }),
+  });
+  // The impersonation demo's attacker: a key pair of its own that the app never registered.
+  const attacker = createTokenIssuer({ privateKey: (await generateKeyPair()).privateKeyPem, ttl: '2m' });
+  const sdkBundle = readFileSync(options.sdkBundlePath);
+  const sessions = new Sessions();
+  const sessionUser = (request: FastifyRequest) => sessions.userOf(request.cookies[SESSION_COOKIE]);
+  let issued = 0;
+  const tokenEndpoint = createTokenEndpoint<FastifyRequest>({
+    issuer,
+    authenticate: (request) => {
+      const user = sessionUser(request);
+      if (user !== null) issued++;
+      return user;
+    },
+  });
+
+  const app = Fastify({ logger: false });
+  await app.register(fastifyCookie);
+  await app.register(fastifyStatic, { root: WEB_DIR, index: 'index.html' });
+
+  const config = {
+    appId: options.appId,
+    signetUrl: options.signetUrl,
+    dashboardUrl: options.dashboardUrl ?? options.signetUrl,
+    tokenTtlSeconds: issuer.ttlSeconds,
+  };
+  app.get('/shop-config.json', async () => config);
+  app.get('/signet.iife.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(sdkBundle),
+  );
+
+  app.get('/api/me', async (request) => ({ user: sessionUser(request) }));
+
+  app.post<{ Body: { user: string } }>(
+    '/api/login',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['user'],
+          properties: { user: { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength } },
+        },
+      },
+    },
+    async (request, reply) => {
+      // A demo: any name signs in. A real app checks a password, SSO, a magic link…
+      const user = request.body.user.trim();
+      if (user === '') return reply.code(400).send({ error: 'Enter a user name' });
+      sessions.end(request.cookies[SESSION_COOKIE]);
+      reply.setCookie(SESSION_COOKIE, sessions.start(user), {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+      });
+      return { user };
+    },
+  );
+
+  app.post('/api/logout', async (request, reply) => {
+    sessions.end(request.cookies[SESSION_COOKIE]);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { user: null };
+  });
+
+  // What the SDK's tokenProvider fetches: 200 {token, expiresAt} for the signed-in user, else 401.
+  app.get('/signet-token', tokenEndpoint);
+
+  // Plays the attacker for the "try to impersonate" button: a token naming any user, signed
+  // with a key Signet never saw. Signet must refuse it (INVALID_SIGNATURE); nothing is stored.
+  app.get<{ Querystring: { user: string } }>(
+    '/demo/forged-token',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          required: ['user'],
+          properties: { user: { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength } },
+        },
+      },
+    },
+    async (request, reply) =>
+      reply.header('cache-control', 'no-store').send(await attacker.issueWithExpiry(request.query.user)),
+  );
+
+  const address = await app.listen({ port: options.port ?? 4100, host: options.host ?? '127.0.0.1' });
+  return { url: address, tokensIssued: () => issued, close: () => app.close() };
+}

@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { DEFAULT_CONFIG, type RunningServer, startServer } from '@signet/server';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { browserAvailable, launchChromium } from '@signet/test-browser';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type DemoApp, ensureSdkBundle, type RunningShop, setupDemoApp, startShop } from '../server/index.ts';
 
@@ -11,13 +12,7 @@ import { type DemoApp, ensureSdkBundle, type RunningShop, setupDemoApp, startSho
 // SDK's script-tag build in headless Chromium, clicked through as a visitor would, and checked
 // through the admin API. Tokens live 3 s so that expiry and refresh happen within the test.
 
-const CHROMIUM = '/usr/bin/chromium';
-const required = process.env.SIGNET_REQUIRE_BROWSER === '1';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (required) throw new Error(`SIGNET_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
-  console.log(`shop demo test skipped: ${CHROMIUM} not found (set SIGNET_REQUIRE_BROWSER=1 to fail instead)`);
-}
+const available = browserAvailable('shop demo test');
 
 const ADMIN = 'shop-test-admin-token-0123456789';
 const TTL_SECONDS = 3;
@@ -93,18 +88,7 @@ beforeAll(async () => {
     sdkBundlePath,
     port: 0,
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

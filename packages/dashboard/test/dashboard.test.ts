@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdminTokenCheck, buildApp, openStore, type Store } from '@signet/server';
+import { browserAvailable, launchChromium } from '@signet/test-browser';
 import type { FastifyInstance } from 'fastify';
 import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../scripts/ensure-built.ts';
 
@@ -15,14 +16,7 @@ import { ensureBuilt } from '../scripts/ensure-built.ts';
  * signed tokens): the whole admin journey, the hostile-data probe and both widths.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const REQUIRED = process.env.SIGNET_REQUIRE_BROWSER === '1';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM && !REQUIRED) {
-  console.warn(
-    `dashboard browser tests skipped: ${CHROMIUM} is missing (set SIGNET_REQUIRE_BROWSER=1 to fail)`,
-  );
-}
+const available = browserAvailable('dashboard browser tests');
 
 const ADMIN_TOKEN = 'dashboard-test-admin-token-42';
 const XSS_NAME = '<img src=x onerror="window.__xss=1">';
@@ -79,7 +73,7 @@ async function openTab(label: string) {
   await page.getByRole('navigation', { name: 'App sections' }).getByRole('link', { name: label }).click();
 }
 
-describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
+describe.skipIf(!available)('dashboard in Chromium', () => {
   beforeAll(async () => {
     await ensureBuilt();
     mkdirSync(artifacts, { recursive: true });
@@ -95,18 +89,7 @@ describe.skipIf(!HAVE_CHROMIUM && !REQUIRED)('dashboard in Chromium', () => {
     base = await server.listen({ port: 0, host: '127.0.0.1' });
     key = await generateKeyPair('ES256', { extractable: true });
     forger = await generateKeyPair('ES256', { extractable: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { browserAvailable, launchChromium } from '@signet/test-browser';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildSdk } from '../scripts/build.ts';
 import { deadPort, realServer } from './real-server.ts';
@@ -10,13 +11,7 @@ import { deadPort, realServer } from './real-server.ts';
 // The script-tag bundle in real headless Chromium against the real server in required mode.
 // The page is served from another origin than the server, as on a customer's site (CORS).
 
-const CHROMIUM = '/usr/bin/chromium';
-const required = process.env.SIGNET_REQUIRE_BROWSER === '1';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (required) throw new Error(`SIGNET_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
-  console.log(`browser tests skipped: ${CHROMIUM} not found (set SIGNET_REQUIRE_BROWSER=1 to fail instead)`);
-}
+const available = browserAvailable('SDK browser tests');
 
 let server: Awaited<ReturnType<typeof realServer>>;
 let endpoint: string;
@@ -45,18 +40,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(pages.address() as { port: number }).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -80,8 +80,8 @@ describe('fault proxy', () => {
       429,
       '3',
     ]);
-    expect((await a.json()).error.code).toBe('STORAGE_UNAVAILABLE');
-    expect((await b.json()).error.code).toBe('RATE_LIMITED');
+    expect(((await a.json()) as any).error.code).toBe('STORAGE_UNAVAILABLE');
+    expect(((await b.json()) as any).error.code).toBe('RATE_LIMITED');
     expect(reached).toBe(before);
   });
 

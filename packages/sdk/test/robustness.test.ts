@@ -100,3 +100,17 @@ describe('corrupted stored records', () => {
     expect(storage.keys().filter((k) => k.includes(':q:'))).toEqual([]);
   });
 });
+
+describe('deeply nested properties', () => {
+  it('refuses at the call, with a clear error, an event nested deeper than the server takes; the queue is intact', () => {
+    const h = harness();
+    h.signet.track('ok');
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    expect(() => h.signet.track('deep', { deep } as never)).toThrow(/deeper than 64 levels/);
+    let fine: unknown = 1;
+    for (let i = 0; i < 63; i++) fine = [fine];
+    h.signet.track('fine', { fine } as never);
+    expect(h.signet.stats().queued).toBe(2);
+  });
+});

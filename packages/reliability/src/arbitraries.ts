@@ -80,26 +80,36 @@ const properties = fc.oneof(
   { weight: 1, arbitrary: deepValue.map((value) => ({ object: [['nested', value]] }) as JsonNode) },
 );
 
+const nonEmptyText = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 });
+
+/** A track, attributes or alias event of the right shape, any field of which may turn hostile. */
 const event: fc.Arbitrary<JsonNode> = fc
   .record({
-    id: fc.oneof({ weight: 6, arbitrary: fc.constant('fresh') }, { weight: 1, arbitrary: hostileValue }),
-    type: usually(fc.constantFrom('track', 'attributes', 'alias', 'identify', 'TRACK')),
-    name: usually(text),
+    id: fc.oneof({ weight: 30, arbitrary: fc.constant('fresh') }, { weight: 1, arbitrary: hostileValue }),
+    type: fc.oneof(
+      {
+        weight: 30,
+        arbitrary: fc.constantFrom('track', 'track', 'track', 'attributes', 'attributes', 'alias'),
+      },
+      { weight: 1, arbitrary: hostileValue },
+    ),
+    name: usually(nonEmptyText),
     timestamp: usually(iso),
     sessionId: fc.option(usually(fc.constant('fresh')), { nil: undefined }),
-    properties: fc.option(properties, { nil: undefined }),
-    attributes: fc.option(properties, { nil: undefined }),
-    anonymousId: fc.option(usually(fc.constant('fresh')), { nil: undefined }),
-    extra: fc.option(fc.tuple(key, hostileValue), { nil: undefined, freq: 10 }),
+    body: properties,
+    extra: fc.option(fc.tuple(key, hostileValue), { nil: undefined, freq: 2 }),
   })
   .map((e) => {
-    const pairs: [string, JsonNode][] = [];
     const idOf = (v: JsonNode) => (v === 'fresh' ? fresh() : v);
-    pairs.push(['id', idOf(e.id)], ['type', e.type], ['name', e.name], ['timestamp', e.timestamp]);
+    const pairs: [string, JsonNode][] = [
+      ['id', idOf(e.id)],
+      ['type', e.type],
+      ['timestamp', e.timestamp],
+    ];
     if (e.sessionId !== undefined) pairs.push(['sessionId', idOf(e.sessionId)]);
-    if (e.properties !== undefined) pairs.push(['properties', e.properties]);
-    if (e.attributes !== undefined) pairs.push(['attributes', e.attributes]);
-    if (e.anonymousId !== undefined) pairs.push(['anonymousId', idOf(e.anonymousId)]);
+    if (e.type === 'alias') pairs.push(['anonymousId', fresh()]);
+    else if (e.type === 'attributes') pairs.push(['attributes', e.body]);
+    else pairs.push(['name', e.name], ['properties', e.body]);
     if (e.extra !== undefined) pairs.push(e.extra);
     return { object: pairs };
   });
@@ -125,7 +135,7 @@ export const hostileBatch: fc.Arbitrary<JsonNode> = fc
         ],
       } as JsonNode),
     ),
-    extra: fc.option(fc.tuple(key, hostileValue), { nil: undefined, freq: 10 }),
+    extra: fc.option(fc.tuple(key, hostileValue), { nil: undefined, freq: 2 }),
   })
   .map((b) => {
     const user =
@@ -178,13 +188,11 @@ export const ingestCase: fc.Arbitrary<IngestCase> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc
-      .tuple(fc.uint8Array({ maxLength: 600 }), contentType)
-      .map(([bytes, c]) => ({
-        family: 'arbitrary bytes' as const,
-        payload: Buffer.from(bytes),
-        contentType: c,
-      })),
+    arbitrary: fc.tuple(fc.uint8Array({ maxLength: 600 }), contentType).map(([bytes, c]) => ({
+      family: 'arbitrary bytes' as const,
+      payload: Buffer.from(bytes),
+      contentType: c,
+    })),
   },
   {
     weight: 1,

@@ -1,6 +1,6 @@
 import { sign } from 'node:crypto';
 import fc from 'fast-check';
-type KeyLike = CryptoKey | import('node:crypto').KeyObject;
+type KeyLike = import('node:crypto').webcrypto.CryptoKey | import('node:crypto').KeyObject;
 
 /*
  * fast-check generators of hostile Authorization headers: arbitrary header text, arbitrary

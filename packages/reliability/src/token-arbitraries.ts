@@ -1,5 +1,6 @@
 import { sign } from 'node:crypto';
 import fc from 'fast-check';
+
 type KeyLike = import('node:crypto').webcrypto.CryptoKey | import('node:crypto').KeyObject;
 
 /*

@@ -21,6 +21,8 @@ export interface LoadReport {
   statuses: Record<string, number>;
   expected401: number;
   unexpected401: number;
+  /** 401s by the key that signed the refused token: `rotated-out` (A), `revoked-user` (C), `current` (B). */
+  unauthorizedByKey: Record<string, number>;
   /** Expired tokens the app backend handed out, and those the SDK refused locally (never sent). */
   expiredHandedOut: number;
   expiredRefusedLocally: number;
@@ -96,6 +98,7 @@ export async function runLoad(
     const latencies: number[] = [];
     const statuses: Record<string, number> = {};
     let expected401 = 0;
+    const unauthorizedByKey: Record<string, number> = {};
     let unexpected401 = 0;
     let expiredRefusedLocally = 0;
     const users = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'].slice(
@@ -121,6 +124,8 @@ export async function runLoad(
           statuses[res.status] = (statuses[res.status] ?? 0) + 1;
           if (res.status === 401) {
             const kid = decodeProtectedHeader(init.headers.authorization?.slice(7) ?? '').kid as string;
+            const label = kid === kidA ? 'rotated-out' : kid === kidC ? 'revoked-user' : 'current';
+            unauthorizedByKey[label] = (unauthorizedByKey[label] ?? 0) + 1;
             const removal = removed.get(kid);
             if (removal !== undefined && removal <= Date.now()) expected401++;
             else unexpected401++;
@@ -215,6 +220,7 @@ export async function runLoad(
       statuses,
       expected401,
       unexpected401,
+      unauthorizedByKey,
       expiredHandedOut,
       expiredRefusedLocally,
       latencyMs: {

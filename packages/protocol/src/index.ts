@@ -37,3 +37,4 @@ export type {
 export { isJwtReason, JWT_ERROR_STATUS, JWT_ERRORS, REQUEST_ERRORS } from './errors.ts';
 export type { JsonObject, JsonValue } from './json.ts';
 export { LIMITS } from './limits.ts';
+export { nestingDepth } from './nesting-depth.ts';

@@ -6,6 +6,8 @@ export const LIMITS = {
   maxEventsPerBatch: 500,
   /** Largest single event, serialised as JSON (400 `INVALID_BATCH` beyond). */
   maxEventBytes: 32 * 1024,
+  /** Deepest nesting of objects and arrays in an event's properties or attributes (400 `INVALID_BATCH` beyond). */
+  maxNestingDepth: 64,
   /** Largest compact JWS the server decodes (`DECRYPTION_FAILED` / `malformed` beyond). */
   maxTokenBytes: 8 * 1024,
   /** Longest id of any kind: batch, event, user, anonymous, session, kid. */

@@ -219,4 +219,54 @@ describe.skipIf(!available)('browser SDK in Chromium', () => {
     await page.evaluate(() => localStorage.clear());
     await page.close();
   });
+
+  it('corrupted stored JSON and a full quota: keeps working, counts what it dropped, never throws into the page', async () => {
+    const app = await server.createApp('required');
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    await page.goto(origin);
+    await page.evaluate((appId) => {
+      (window as any).hostErrors = [];
+      addEventListener('error', (e) => (window as any).hostErrors.push(String(e.message)));
+      addEventListener('unhandledrejection', (e) => (window as any).hostErrors.push(String(e.reason)));
+      // What another script, an extension or a half-finished write could leave behind.
+      const p = `signet:${appId}:`;
+      localStorage.setItem(`${p}identity`, 'null');
+      localStorage.setItem(`${p}session`, '{"id":');
+      localStorage.setItem(`${p}tokens`, '42');
+      localStorage.setItem(`${p}q:00000000-0000-7000-8000-000000000001`, '{"user":');
+      localStorage.setItem(`${p}q:00000000-0000-7000-8000-000000000002`, '[]');
+    }, app.appId);
+    await init(page, { appId: app.appId, endpoint, user: 'erin', token: await app.sign('erin') });
+    await call(page, 'track', 'before full');
+    // Then the quota fills up under the SDK's feet.
+    await page.evaluate(() => {
+      let size = 1024 * 1024;
+      for (let i = 0; size >= 1; i++) {
+        try {
+          localStorage.setItem(`filler-${i}`, 'x'.repeat(size));
+        } catch {
+          size = Math.floor(size / 2);
+        }
+      }
+    });
+    await call(page, 'track', 'after full', { pad: 'y'.repeat(5_000) });
+    await call(page, 'setUserAttribute', 'plan', 'pro');
+    await call(page, 'flush');
+    const stats = await call<{ dropped: number; storageFallbacks: number; queued: number }>(page, 'stats');
+    expect(stats.dropped).toBe(2); // the two unreadable queued events, counted
+    expect(stats.storageFallbacks).toBeGreaterThan(0);
+    expect(stats.queued).toBe(0);
+    expect((await app.events('erin')).map((e) => e.name ?? e.type).sort()).toEqual([
+      'after full',
+      'alias',
+      'attributes',
+      'before full',
+    ]);
+    expect(await page.evaluate(() => (window as any).hostErrors)).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    await page.evaluate(() => localStorage.clear());
+    await page.close();
+  });
 });

@@ -1,4 +1,4 @@
-import { type Batch, type BatchEvent, type ErrorDetail, LIMITS } from '@signet/protocol';
+import { type Batch, type BatchEvent, type ErrorDetail, LIMITS, nestingDepth } from '@signet/protocol';
 import type { FastifySchemaValidationError } from 'fastify';
 import { ApiError } from './errors.ts';
 import type { EventToStore } from './store/store.ts';
@@ -46,6 +46,16 @@ export function prepareEvents(batch: Batch): EventToStore[] {
   const identified = 'id' in batch.user;
   const problems: ErrorDetail[] = [];
   const prepared = batch.events.map((event, i) => {
+    // Checked before JSON.stringify, which recurses: thousands of levels would overflow the
+    // stack (a 500). The event object itself is one level; its properties start at two.
+    const limit = LIMITS.maxNestingDepth + 1;
+    if (nestingDepth(event, limit) > limit) {
+      problems.push({
+        pointer: `/events/${i}`,
+        message: `nests objects and arrays deeper than ${LIMITS.maxNestingDepth} levels`,
+      });
+      return null;
+    }
     const body = JSON.stringify(knownFields(event));
     if (Buffer.byteLength(body, 'utf8') > LIMITS.maxEventBytes) {
       problems.push({ pointer: `/events/${i}`, message: `is larger than ${LIMITS.maxEventBytes} bytes` });
@@ -67,7 +77,7 @@ export function prepareEvents(batch: Batch): EventToStore[] {
       problems,
     );
   }
-  return prepared;
+  return prepared as EventToStore[];
 }
 
 function knownFields(event: BatchEvent): BatchEvent {

@@ -268,6 +268,34 @@ describe('bad input: the SPEC status and code, nothing stored, server healthy', 
     ]);
   });
 
+  it('properties nested deeper than 64 levels → 400 INVALID_BATCH (not a stack overflow), 64 levels stored', async () => {
+    // Found by the reliability fuzzer (issue #8): 5,000 levels in 10 KB made JSON.stringify throw, a 500.
+    const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const batch = batchFor({ id: 'u' }, 2);
+    const text = JSON.stringify(batch).replace(
+      '"properties":{"i":1}',
+      `"properties":{"deep":${nested(5_000)}}`,
+    );
+    const res = await server.ingest(appId, text, bearer(token));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'INVALID_BATCH', reason: 'invalid_field' });
+    expect(res.body.error.details).toEqual([
+      { pointer: '/events/1', message: expect.stringContaining('64 levels') },
+    ]);
+    const over = JSON.stringify(batchFor({ id: 'u' }, 2)).replace(
+      '"properties":{"i":1}',
+      `"properties":{"deep":${nested(64)}}`,
+    );
+    expect((await server.ingest(appId, over, bearer(token))).status).toBe(400);
+    // properties {} is level 1, so 63 more levels make exactly 64: stored (in another app, as this block stores nothing).
+    const other = (await appWithKey(server, key, 'required')).appId;
+    const fine = JSON.stringify(batchFor({ id: 'u' }, 2)).replace(
+      '"properties":{"i":1}',
+      `"properties":{"deep":${nested(63)}}`,
+    );
+    expect((await server.ingest(other, fine, bearer(token))).body).toEqual({ accepted: 2, duplicates: 0 });
+  });
+
   it('an alias in an anonymous batch → 400', async () => {
     const res = await server.ingest(
       appId,

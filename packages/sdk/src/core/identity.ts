@@ -1,5 +1,5 @@
 import type { Clock, StorageAdapter } from './runtime.ts';
-import { StoredRecord } from './stored-record.ts';
+import { isObject, StoredRecord } from './stored-record.ts';
 import { uuidv7 } from './uuid-v7.ts';
 
 /** Who new events belong to: the identified user, or else the anonymous id. */
@@ -25,7 +25,16 @@ export class Identity {
 
   constructor(storage: StorageAdapter, key: string, clock: Clock) {
     this.fresh = () => ({ anonymousId: uuidv7(clock.now()) });
-    this.record = new StoredRecord<IdentityRecord>(storage, key, this.fresh);
+    this.record = new StoredRecord<IdentityRecord>(
+      storage,
+      key,
+      this.fresh,
+      (value) =>
+        isObject(value) &&
+        typeof value.anonymousId === 'string' &&
+        value.anonymousId !== '' &&
+        (value.userId === undefined || (typeof value.userId === 'string' && value.userId !== '')),
+    );
     // Persist the anonymous id at once so that it stays the same across reloads.
     this.record.write(this.record.read());
   }

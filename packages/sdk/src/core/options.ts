@@ -17,6 +17,8 @@ export interface SignetOptions {
   flushIntervalMs?: number;
   /** Most events kept; the oldest are dropped first beyond it (default 1000). */
   maxQueueSize?: number;
+  /** A request with no full answer after this long is abandoned and retried (default 30 000 ms). */
+  requestTimeoutMs?: number;
   /** A session ends after this much inactivity (default 30). */
   sessionTimeoutMinutes?: number;
   /** Where events, the session and tokens persist; the runtime picks a default. */
@@ -41,6 +43,7 @@ export interface ResolvedOptions {
   flushIntervalMs: number;
   maxQueueSize: number;
   sessionTimeoutMs: number;
+  requestTimeoutMs: number;
 }
 
 const positiveInteger = (name: string, value: number | undefined, fallback: number, max: number): number => {
@@ -70,6 +73,7 @@ export function resolveOptions(options: SignetOptions): ResolvedOptions {
     flushAt: positiveInteger('flushAt', options.flushAt, 20, 500),
     flushIntervalMs: positiveInteger('flushIntervalMs', options.flushIntervalMs, 10_000, 3_600_000),
     maxQueueSize: positiveInteger('maxQueueSize', options.maxQueueSize, 1000, 100_000),
+    requestTimeoutMs: positiveInteger('requestTimeoutMs', options.requestTimeoutMs, 30_000, 600_000),
     sessionTimeoutMs:
       positiveInteger('sessionTimeoutMinutes', options.sessionTimeoutMinutes, 30, 10_080) * 60_000,
   };

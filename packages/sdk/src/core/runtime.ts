@@ -20,7 +20,14 @@ export interface TransportResponse {
 /** A fetch-like function; global `fetch` is one. Rejects on network failure. */
 export type Transport = (
   url: string,
-  init: { method: 'POST'; headers: Record<string, string>; body: string; keepalive?: boolean },
+  init: {
+    method: 'POST';
+    headers: Record<string, string>;
+    body: string;
+    keepalive?: boolean;
+    /** Aborts the request after `requestTimeoutMs`. */
+    signal?: AbortSignal;
+  },
 ) => Promise<TransportResponse>;
 
 /**

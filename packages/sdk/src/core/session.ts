@@ -1,5 +1,5 @@
 import type { Clock, StorageAdapter } from './runtime.ts';
-import { StoredRecord } from './stored-record.ts';
+import { isObject, StoredRecord } from './stored-record.ts';
 import { uuidv7 } from './uuid-v7.ts';
 
 /** The persisted session: its id, last activity, and the auth-failure rule's state. */
@@ -33,7 +33,17 @@ export class Session {
     private readonly timeoutMs: number,
     private readonly onNewSession: () => void,
   ) {
-    this.record = new StoredRecord<SessionRecord | null>(storage, key, () => null);
+    this.record = new StoredRecord<SessionRecord | null>(
+      storage,
+      key,
+      () => null,
+      (value) =>
+        isObject(value) &&
+        typeof value.id === 'string' &&
+        Number.isFinite(value.last) &&
+        Number.isInteger(value.failures) &&
+        typeof value.paused === 'boolean',
+    );
   }
 
   /** The current session, started when there is none or the last one timed out. */

@@ -1,5 +1,5 @@
 import type { BatchEvent, JsonObject, JsonValue } from '@signet/protocol';
-import { LIMITS } from '@signet/protocol';
+import { LIMITS, nestingDepth } from '@signet/protocol';
 import type { AuthenticationListener } from './authentication-error.ts';
 import { EventQueue } from './event-queue.ts';
 import { Identity, userKeyOf } from './identity.ts';
@@ -322,6 +322,13 @@ export class SignetClient {
       sessionId,
       ...fields,
     } as BatchEvent;
+    // The server refuses deeper events, and JSON.stringify would overflow the stack long before
+    // a hostile depth: refuse here, at the call, rather than lose the whole batch later.
+    if (nestingDepth(event, LIMITS.maxNestingDepth + 1) > LIMITS.maxNestingDepth + 1) {
+      return this.refuse(
+        `${event.type}: nests objects and arrays deeper than ${LIMITS.maxNestingDepth} levels`,
+      );
+    }
     let json: string;
     try {
       json = JSON.stringify(event);

@@ -5,6 +5,7 @@ import type { EventQueue, QueuedEvent } from './event-queue.ts';
 import { type UserKey, userIdOf } from './identity.ts';
 import type { Listeners } from './listeners.ts';
 import type { ResolvedOptions } from './options.ts';
+import { withTimeout } from './request-timeout.ts';
 import { retryDelay } from './retry-policy.ts';
 import type { Clock, Locks, Transport } from './runtime.ts';
 import type { ServerClock } from './server-clock.ts';
@@ -202,18 +203,24 @@ export class SyncLoop {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (token !== null) headers.authorization = `Bearer ${token}`;
     let response: Awaited<ReturnType<Transport>>;
+    let body: (BatchResponse & ErrorBody) | null;
     try {
-      response = await deps.transport(deps.options.url, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(batch),
-        ...(keepalive && { keepalive: true }),
+      // One deadline for the answer and its body: a stalled server must not hold the loop.
+      [response, body] = await withTimeout(deps.clock, deps.options.requestTimeoutMs, async (signal) => {
+        const answer = await deps.transport(deps.options.url, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(batch),
+          ...(keepalive && { keepalive: true }),
+          ...(signal && { signal }),
+        });
+        const parsed = (await answer.json().catch(() => null)) as (BatchResponse & ErrorBody) | null;
+        return [answer, parsed] as const;
       });
     } catch (error) {
       return this.retryLater(null, `network error (${String(error)})`);
     }
     deps.serverClock.observe(response.headers.get('date'));
-    const body = (await response.json().catch(() => null)) as (BatchResponse & ErrorBody) | null;
 
     if (response.status === 200) {
       deps.queue.remove(ids);

@@ -2,7 +2,7 @@ import type { JwtErrorCode } from '@signet/protocol';
 import type { Listeners } from './listeners.ts';
 import type { StorageAdapter } from './runtime.ts';
 import type { ServerClock } from './server-clock.ts';
-import { StoredRecord } from './stored-record.ts';
+import { isObject, StoredRecord } from './stored-record.ts';
 import { tokenClaims } from './token-claims.ts';
 
 /** A user's newest token, and whether the server has refused it. */
@@ -40,7 +40,14 @@ export class TokenStore {
     private readonly onUsableToken: (userId: string) => void,
     private readonly log: (message: string) => void,
   ) {
-    this.record = new StoredRecord(storage, key, () => ({}));
+    this.record = new StoredRecord<Record<string, TokenEntry>>(
+      storage,
+      key,
+      () => ({}),
+      (value) =>
+        isObject(value) &&
+        Object.values(value).every((entry) => isObject(entry) && typeof entry.token === 'string'),
+    );
   }
 
   /**

@@ -1,5 +1,5 @@
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { ADMIN_TOKEN } from './server-process.ts';
+import { ADMIN_TOKEN } from './reliability-server.ts';
 
 /** A stored event as the admin API returns it. */
 export interface StoredEvent {

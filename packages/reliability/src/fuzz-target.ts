@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AdminTokenCheck, buildApp, openStore } from '@signet/server';
 import Database from 'better-sqlite3';
 import { exportSPKI, generateKeyPair } from 'jose';
-import { ADMIN_TOKEN } from './server-process.ts';
+import { ADMIN_TOKEN } from './reliability-server.ts';
 
 const PROTOTYPES = {
   Object: Object.prototype,

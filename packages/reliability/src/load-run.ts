@@ -4,7 +4,7 @@ import { decodeProtectedHeader, exportSPKI, generateKeyPair, SignJWT } from 'jos
 import type { SignetClient } from '../../sdk/src/core/signet-client.ts';
 import { memoryStorage, Signet } from '../../sdk/src/node/index.ts';
 import { adminCall } from './app-under-test.ts';
-import { startServerProcess } from './server-process.ts';
+import { startReliabilityServer } from './reliability-server.ts';
 
 /** What the sustained-load run measured. */
 export interface LoadReport {
@@ -53,7 +53,7 @@ export async function runLoad(
   db: { url: string; file: string },
   options: { seconds: number; clients: number; perSecond: number },
 ): Promise<LoadReport> {
-  const server = await startServerProcess(db.url, { SIGNET_LOG_LEVEL: 'error' });
+  const server = await startReliabilityServer(db.url, { SIGNET_LOG_LEVEL: 'error' });
   const base = server.url;
   const rss: number[] = [];
   const sampler = setInterval(() => {

@@ -1,7 +1,7 @@
 import { type AppUnderTest, createApp } from './app-under-test.ts';
 import type { Backend, TestDatabase } from './databases.ts';
 import { type FaultProxy, passAll, startFaultProxy } from './fault-proxy.ts';
-import { type ServerProcess, startServerProcess } from './server-process.ts';
+import { type ServerProcess, startReliabilityServer } from './reliability-server.ts';
 
 /** Server settings that make faults show quickly: 1 s Retry-After, a short SQLite busy wait. */
 export const FAST_FAULT_ENV = {
@@ -19,7 +19,7 @@ export const FAST_FAULT_ENV = {
  */
 export async function openScenario(backend: Backend) {
   const db: TestDatabase = await backend.create();
-  let server: ServerProcess = await startServerProcess(db.url, FAST_FAULT_ENV);
+  let server: ServerProcess = await startReliabilityServer(db.url, FAST_FAULT_ENV);
   const proxy: FaultProxy = await startFaultProxy(server.url, passAll);
   const app: AppUnderTest = await createApp(proxy.url);
   return {
@@ -32,7 +32,7 @@ export async function openScenario(backend: Backend) {
     /** Kills the server (SIGKILL) and starts a new one on the same database; the proxy follows it. */
     async restart(): Promise<void> {
       await server.kill();
-      server = await startServerProcess(db.url, FAST_FAULT_ENV);
+      server = await startReliabilityServer(db.url, FAST_FAULT_ENV);
       proxy.setTarget(server.url);
     },
     async close(): Promise<void> {

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
+import { createTestDatabase, postgresUnavailable } from '@signet/test-services';
 import { PostgresStore } from '../src/store/postgres/postgres-store.ts';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../src/store/store.ts';
 import { tempDir } from './helpers.ts';
-import { createTestDatabase, postgresUnavailable } from './postgres.ts';
 
 /**
  * Every storage backend the store suite runs against. A backend that needs a service

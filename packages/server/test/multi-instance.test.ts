@@ -1,8 +1,12 @@
+import {
+  createTestDatabase,
+  postgresUnavailable,
+  type ServerProcess,
+  startServerProcess,
+} from '@signet/test-services';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, batchFor, type KeyPair, keyPair, signToken } from './helpers.ts';
-import { type Instance, startInstance } from './instances.ts';
-import { createTestDatabase, postgresUnavailable } from './postgres.ts';
 
 /*
  * Two real server processes on one PostgreSQL database, as behind a load balancer: a change
@@ -11,12 +15,12 @@ import { createTestDatabase, postgresUnavailable } from './postgres.ts';
  */
 describe.skipIf(postgresUnavailable !== null)('several instances on one PostgreSQL database', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let a: Instance;
-  let b: Instance;
+  let a: ServerProcess;
+  let b: ServerProcess;
   let key: KeyPair;
   let appId: string;
 
-  const admin = async (instance: Instance, method: string, path: string, body?: unknown) => {
+  const admin = async (instance: ServerProcess, method: string, path: string, body?: unknown) => {
     const res = await fetch(`${instance.url}/admin/v1${path}`, {
       method,
       headers: {
@@ -27,7 +31,11 @@ describe.skipIf(postgresUnavailable !== null)('several instances on one PostgreS
     });
     return { status: res.status, body: (res.status === 204 ? null : await res.json()) as any };
   };
-  const ingest = async (instance: Instance, token: string | null, batch = batchFor({ id: 'user-1' }, 2)) => {
+  const ingest = async (
+    instance: ServerProcess,
+    token: string | null,
+    batch = batchFor({ id: 'user-1' }, 2),
+  ) => {
     const res = await fetch(`${instance.url}/v1/apps/${appId}/batch`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
@@ -49,7 +57,7 @@ describe.skipIf(postgresUnavailable !== null)('several instances on one PostgreS
     database = await createTestDatabase();
     const env = { SIGNET_DATABASE_URL: database.url, SIGNET_ADMIN_TOKEN: ADMIN_TOKEN };
     // Started together: the migration lock must let both come up on an empty database.
-    [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
+    [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
     key = await keyPair('ES256');
     appId = (await admin(a, 'POST', '/apps', { name: 'Shared' })).body.id;
   }, 60_000);

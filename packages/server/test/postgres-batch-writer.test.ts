@@ -1,8 +1,8 @@
 import type { JwtSettings } from '@signet/protocol';
+import { createTestDatabase, postgresUnavailable } from '@signet/test-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../src/store/postgres/postgres-store.ts';
 import type { BatchToStore, EventToStore } from '../src/store/store.ts';
-import { createTestDatabase, postgresUnavailable } from './postgres.ts';
 
 /*
  * The PostgreSQL group writer: concurrent simple batches share one statement. Each caller must

@@ -1,10 +1,10 @@
+import { createTestDatabase, postgresUnavailable } from '@signet/test-services';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminTokenCheck } from '../src/admin-token.ts';
 import { buildApp } from '../src/app.ts';
 import { PostgresStore } from '../src/store/postgres/postgres-store.ts';
 import { ADMIN_TOKEN, batchFor, keyPair, signToken } from './helpers.ts';
-import { createTestDatabase, postgresUnavailable } from './postgres.ts';
 
 /*
  * PostgreSQL going away under load: connections killed with pg_terminate_backend, then the

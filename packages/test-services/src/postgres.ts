@@ -29,7 +29,7 @@ async function findAdminUrl(): Promise<{ url: string } | { reason: string }> {
 }
 
 const found = await findAdminUrl();
-export const POSTGRES_REQUIRED = process.env.SIGNET_REQUIRE_POSTGRES === '1';
+const POSTGRES_REQUIRED = process.env.SIGNET_REQUIRE_POSTGRES === '1';
 /** Why PostgreSQL tests cannot run here, or null when they can. */
 export const postgresUnavailable: string | null = 'url' in found ? null : found.reason;
 if (postgresUnavailable && !POSTGRES_REQUIRED) {
@@ -39,24 +39,36 @@ if (postgresUnavailable && POSTGRES_REQUIRED) {
   throw new Error(`SIGNET_REQUIRE_POSTGRES=1 but PostgreSQL is unavailable: ${postgresUnavailable}`);
 }
 
+export interface TestDatabase {
+  /** `postgres://…/<name>`: what a server or store connects to. */
+  url: string;
+  name: string;
+  /** Runs `work` on a connection to the machine's admin database, which survives `name`'s outages. */
+  control<T>(work: (client: pg.Client) => Promise<T>): Promise<T>;
+  drop(): Promise<void>;
+}
+
 /** A fresh, empty database; `drop` removes it (terminating leftover connections first). */
-export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createTestDatabase(): Promise<TestDatabase> {
   if (!('url' in found)) throw new Error(`PostgreSQL unavailable: ${found.reason}`);
   const adminUrl = found.url;
   const name = `signet_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
+  const control = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  };
+  await control((c) => c.query(`create database ${name}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    },
+    name,
+    control,
+    drop: () => control((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
   };
 }

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+// The server's own entry point (what `npm start -w @signet/server` runs), started through tsx.
 const MAIN = fileURLToPath(new URL('../../server/src/main.ts', import.meta.url));
-export const ADMIN_TOKEN = 'reliability-admin-token-0123456789';
 
 /** A real `signet serve` process on 127.0.0.1 and a free port. */
 export interface ServerProcess {
@@ -16,22 +16,18 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `signet serve` (src/main.ts through tsx) on `databaseUrl`, rate limits off.
+ * Starts a real server process on 127.0.0.1 and a free port, rate limits off, with `env` on top
+ * (at least SIGNET_DATABASE_URL and SIGNET_ADMIN_TOKEN).
  *
  * @example
- * const server = await startServerProcess('sqlite:/tmp/x/signet.db', { SIGNET_RETRY_AFTER_SECONDS: '1' });
+ * const server = await startServerProcess({ SIGNET_DATABASE_URL: 'sqlite:/tmp/x/signet.db', SIGNET_ADMIN_TOKEN: token });
  */
-export async function startServerProcess(
-  databaseUrl: string,
-  env: Record<string, string> = {},
-): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     env: {
       ...process.env,
       PORT: '0',
       HOST: '127.0.0.1',
-      SIGNET_DATABASE_URL: databaseUrl,
-      SIGNET_ADMIN_TOKEN: ADMIN_TOKEN,
       SIGNET_LOG_LEVEL: 'warn',
       SIGNET_RATE_LIMIT_APP_PER_MINUTE: '0',
       SIGNET_RATE_LIMIT_CLIENT_PER_MINUTE: '0',

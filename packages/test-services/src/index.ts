@@ -1,0 +1,4 @@
+export type { TestDatabase } from './postgres.ts';
+export { createTestDatabase, postgresUnavailable } from './postgres.ts';
+export type { ServerProcess } from './server-process.ts';
+export { startServerProcess } from './server-process.ts';

@@ -6,6 +6,7 @@ export type { VerificationKey } from './key-ring.ts';
 export type { KeyInvalidReason, PublicJwk, PublicKeyInput, PublicKeyRecord } from './public-key.ts';
 export { KeyInvalidError, parsePublicKey } from './public-key.ts';
 export type { VerificationSettings } from './verification-settings.ts';
+export type { VerifyOn } from './verification-thread.ts';
 export type { JwtFailure, JwtSuccess, VerifyResult } from './verify-result.ts';
 export type { TokenVerifier, TokenVerifierOptions, VerifyCheck } from './verify-token.ts';
 export { createTokenVerifier } from './verify-token.ts';

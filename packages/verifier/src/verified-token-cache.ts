@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 
 /** What is remembered of a token that passed every check but the per-request subject check. */
@@ -46,6 +46,7 @@ export class VerifiedTokenCache {
   }
 }
 
+/** One-shot hashing: half the cost of a createHash object, which a cache hit would mostly be. */
 function digest(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return hash('sha256', token, 'base64url');
 }

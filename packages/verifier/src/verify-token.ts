@@ -3,8 +3,10 @@ import { type JWTPayload, jwtVerify } from 'jose';
 import type { SigningAlgorithm } from './algorithms.ts';
 import { translateJoseError } from './jose-error.ts';
 import { KeyRing, type VerificationKey } from './key-ring.ts';
+import { createThisThreadCheck, type ThisThreadCheck } from './this-thread-check.ts';
 import { inspectToken } from './token-header.ts';
 import { checkSettings, type VerificationSettings } from './verification-settings.ts';
+import { chooseThread, onThreadPool, type VerifyOn } from './verification-thread.ts';
 import { VerifiedTokenCache } from './verified-token-cache.ts';
 import {
   type FailureContext,
@@ -21,6 +23,8 @@ export interface TokenVerifierOptions {
   settings: VerificationSettings;
   /** Verified tokens remembered (LRU); 0 turns the cache off. Default 10 000. */
   cacheSize?: number;
+  /** Where signatures are checked (see {@link chooseThread}); tests pin one side. Default `auto`. */
+  verifyOn?: VerifyOn;
 }
 
 export interface VerifyCheck {
@@ -36,12 +40,16 @@ export interface TokenVerifier {
 }
 
 const DEFAULT_CACHE_SIZE = 10_000;
+const VERIFY_ON: readonly VerifyOn[] = ['auto', 'this-thread', 'thread-pool'];
 
 /** What one token verification needs, fixed when the verifier is made. */
 interface Verifier {
   ring: KeyRing;
   settings: VerificationSettings;
   cache: VerifiedTokenCache | null;
+  verifyOn: VerifyOn;
+  /** Made the first time a key is needed for an algorithm on this thread, then reused. */
+  thisThreadChecks: Map<string, ThisThreadCheck>;
 }
 
 /**
@@ -60,24 +68,36 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
     throw new TypeError('cacheSize must be a non-negative integer');
   }
+  const verifyOn = options.verifyOn ?? 'auto';
+  if (!VERIFY_ON.includes(verifyOn)) throw new TypeError(`verifyOn must be one of ${VERIFY_ON.join(', ')}`);
   const verifier: Verifier = {
     ring: new KeyRing(options.keys),
     settings: checkSettings(options.settings),
     cache: cacheSize > 0 ? new VerifiedTokenCache(cacheSize) : null,
+    verifyOn,
+    thisThreadChecks: new Map(),
   };
   return {
-    async verify(token, check = {}) {
-      try {
-        return await verifyToken(verifier, token, check);
-      } catch {
+    verify(token, check = {}) {
+      const unexpected = () =>
         // Only a bug lands here; the failure still says no, and never carries the error's text.
-        return jwtFailure('unknown', 'The token could not be verified', safeContext(token));
+        jwtFailure('unknown', 'The token could not be verified', safeContext(token));
+      try {
+        // Settled at once for a cached token or one checked on this thread: no promise chain.
+        const answer = verifyToken(verifier, token, check);
+        return answer instanceof Promise ? answer.catch(unexpected) : Promise.resolve(answer);
+      } catch {
+        return Promise.resolve(unexpected());
       }
     },
   };
 }
 
-async function verifyToken(verifier: Verifier, token: unknown, check: VerifyCheck): Promise<VerifyResult> {
+function verifyToken(
+  verifier: Verifier,
+  token: unknown,
+  check: VerifyCheck,
+): VerifyResult | Promise<VerifyResult> {
   if (typeof token !== 'string' || token === '') {
     return jwtFailure('missing', 'No token was sent', NO_CONTEXT);
   }
@@ -86,6 +106,7 @@ async function verifyToken(verifier: Verifier, token: unknown, check: VerifyChec
     return jwtFailure('unknown', 'The verifier was given an invalid clock', NO_CONTEXT);
   }
   const { ring, cache, settings } = verifier;
+  const nowSeconds = epochSeconds(now);
 
   // Looked up before any decoding: only a token that passed every check is remembered, so the
   // same string needs no second inspection (the length test keeps huge strings from being hashed).
@@ -93,12 +114,12 @@ async function verifyToken(verifier: Verifier, token: unknown, check: VerifyChec
   if (cached) {
     const tolerance = settings.clockToleranceSeconds;
     const hitContext = { kid: cached.kid, subject: cached.subject };
-    if (cached.expiresAt <= epochSeconds(now) - tolerance) {
+    if (cached.expiresAt <= nowSeconds - tolerance) {
       cache?.forget(token);
       return jwtFailure('expired', 'The token has expired ("exp" is in the past)', hitContext);
     }
     return (
-      checkSubject(cached.subject, check.expectedSubject, hitContext) ?? {
+      checkSubject(cached.subject, check.expectedSubject, () => hitContext) ?? {
         ok: true,
         kid: cached.kid,
         subject: cached.subject,
@@ -119,6 +140,27 @@ async function verifyToken(verifier: Verifier, token: unknown, check: VerifyChec
   const candidates = candidateKeys(ring, header.kid as unknown, alg, context);
   if (!Array.isArray(candidates)) return candidates;
 
+  if (chooseThread(verifier.verifyOn) === 'this-thread') {
+    for (const key of candidates) {
+      const payload = thisThreadCheck(verifier, key, alg)(token, nowSeconds);
+      if (payload) return checkClaims(verifier, token, payload, nowSeconds, check, key.kid, context);
+    }
+    // Not a yes: jose gives the verdict, with its reason.
+  }
+  return onThreadPool(() => verifyWithJose(verifier, token, alg, candidates, now, check, context));
+}
+
+/** Rules 8–10 with jose on WebCrypto: the signature is checked on the thread pool. */
+async function verifyWithJose(
+  verifier: Verifier,
+  token: string,
+  alg: SigningAlgorithm,
+  candidates: VerificationKey[],
+  now: Date,
+  check: VerifyCheck,
+  context: () => FailureContext,
+): Promise<VerifyResult> {
+  const { ring, settings } = verifier;
   for (const key of candidates) {
     let payload: JWTPayload;
     try {
@@ -138,9 +180,20 @@ async function verifyToken(verifier: Verifier, token: unknown, check: VerifyChec
       if (reason === 'signature_invalid') continue;
       return jwtFailure(reason, message, { ...context(), kid: key.kid });
     }
-    return checkClaims(verifier, token, payload, { ...check, now }, { ...context(), kid: key.kid });
+    return checkClaims(verifier, token, payload, epochSeconds(now), check, key.kid, context);
   }
   return jwtFailure('signature_invalid', 'The signature does not match any registered key', context());
+}
+
+function thisThreadCheck(verifier: Verifier, key: VerificationKey, alg: SigningAlgorithm): ThisThreadCheck {
+  // A NUL cannot occur in an algorithm name, so the pair maps to one string unambiguously.
+  const id = `${alg}\u0000${key.kid}`;
+  let made = verifier.thisThreadChecks.get(id);
+  if (!made) {
+    made = createThisThreadCheck(key, alg, verifier.settings);
+    verifier.thisThreadChecks.set(id, made);
+  }
+  return made;
 }
 
 /** Rule 8: the key named by `kid`, or without one every key that allows `alg`. */
@@ -172,36 +225,39 @@ function candidateKeys(
   return [key];
 }
 
-/** Rule 10: what jose leaves to us, on the very payload object jose verified. */
+/** Rule 10: what the libraries leave to us, on the very payload object that was verified. */
 function checkClaims(
   verifier: Verifier,
   token: string,
   payload: JWTPayload,
-  check: VerifyCheck & { now: Date },
-  context: FailureContext & { kid: string },
+  now: number,
+  check: VerifyCheck,
+  kid: string,
+  claimed: () => FailureContext,
 ): VerifyResult {
   const { settings, cache } = verifier;
-  const now = epochSeconds(check.now);
+  // Built only for a failure: decoding the claims again for display is wasted on a success.
+  const context = () => ({ ...claimed(), kid });
   const { exp, iat, nbf, sub } = payload;
-  // jose checked these are numbers, but JSON's 1e400 is the number Infinity.
+  // Numbers already (jose's rule, also applied on this thread), but JSON's 1e400 is Infinity.
   for (const [claim, value] of [
     ['exp', exp],
     ['iat', iat],
     ['nbf', nbf],
   ] as const) {
     if (value !== undefined && !Number.isFinite(value)) {
-      return jwtFailure('claim_invalid', `The "${claim}" claim must be a finite number`, context);
+      return jwtFailure('claim_invalid', `The "${claim}" claim must be a finite number`, context());
     }
   }
   if (typeof exp !== 'number') {
-    return jwtFailure('exp_missing', 'The token has no "exp" claim; it must expire', context);
+    return jwtFailure('exp_missing', 'The token has no "exp" claim; it must expire', context());
   }
   // jose checks iat only when given maxTokenAge, which would also make iat mandatory.
   if (iat !== undefined && iat > now + settings.clockToleranceSeconds) {
     return jwtFailure(
       'issued_in_future',
       'The token was issued in the future ("iat" is ahead of the clock)',
-      context,
+      context(),
     );
   }
   const maxLifetime = settings.maxTokenLifetimeSeconds;
@@ -210,17 +266,17 @@ function checkClaims(
       return jwtFailure(
         'claim_invalid',
         'The app limits token lifetime, so the token needs an "iat" claim',
-        context,
+        context(),
       );
     }
     if (exp - iat > maxLifetime) {
-      return jwtFailure('lifetime_too_long', `The token lives longer than ${maxLifetime} seconds`, context);
+      return jwtFailure('lifetime_too_long', `The token lives longer than ${maxLifetime} seconds`, context());
     }
   }
   if (typeof sub !== 'string' || sub === '') {
-    return jwtFailure('claim_invalid', 'The "sub" claim must be a non-empty string', context);
+    return jwtFailure('claim_invalid', 'The "sub" claim must be a non-empty string', context());
   }
-  const verified = { kid: context.kid, subject: sub, expiresAt: exp };
+  const verified = { kid, subject: sub, expiresAt: exp };
   // Remembered before the subject check: that check depends on the request, not the token.
   cache?.remember(token, verified, now);
   return checkSubject(sub, check.expectedSubject, context) ?? { ok: true, ...verified, cached: false };
@@ -230,13 +286,13 @@ function checkClaims(
 function checkSubject(
   subject: string,
   expected: string | undefined,
-  context: FailureContext,
+  context: () => FailureContext,
 ): JwtFailure | null {
   if (expected === undefined || subject === expected) return null;
   return jwtFailure(
     'subject_mismatch',
     'The token was issued for another user ("sub" differs from user.id)',
-    context,
+    context(),
   );
 }
 

@@ -2,7 +2,7 @@ import { type KeyObject, sign as nodeSign } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { JWT_ERRORS, type JwtErrorCode, type JwtErrorReason } from '@signet/protocol';
-import { base64url, exportJWK, SignJWT } from 'jose';
+import { base64url, CompactSign, exportJWK, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTokenVerifier, type TokenVerifier, type VerifyResult } from '../src/index.ts';
 import {
@@ -402,6 +402,20 @@ describe('attack checklist', () => {
     }
   });
 
+  it('a payload that is not valid UTF-8 (a stray 0xFF byte inside sub)', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"sub":"alice'),
+      Buffer.from([0xff]),
+      Buffer.from(`","exp":${NOW_S + 600}}`),
+    ]);
+    const token = await new CompactSign(bytes)
+      .setProtectedHeader({ alg: 'ES256', kid: 'main' })
+      .sign(es.privateKey);
+    // A lenient decoder would read the byte as U+FFFD and let this user through.
+    const result = await verifier.verify(token, check('alice\uFFFD'));
+    expectFailure(result, 'PAYLOAD_CONTENT_MISSING', 'claim_invalid');
+  });
+
   it('a crit header, even one jose itself understands (b64)', async () => {
     const b64 = await signRaw(es, JSON.stringify(claims()), { crit: ['b64'], b64: true });
     expectFailure(await verifier.verify(b64, check()), 'HEADER_TYPE_INCOMPATIBLE', 'crit_unsupported');
@@ -426,6 +440,8 @@ describe('attack checklist', () => {
       `${header}.${payload}.${signature}.x.y`,
       `${header}.${payload}!.${signature}`,
       `${header}.${payload}.${signature}*`,
+      // In the base64url alphabet, but 4n + 1 characters long: no base64 has that length.
+      `${header}.${payload}.${'A'.repeat(85)}`,
       `%%%.${payload}.${signature}`,
       `${encodePart('not json')}.${payload}.${signature}`,
       `${encodePart('["alg","ES256"]')}.${payload}.${signature}`,
@@ -563,7 +579,8 @@ describe('settings', () => {
 
 describe('verified-token cache', () => {
   it('answers a repeated token from the cache, without a signature check', async () => {
-    const app = verifierFor([es]);
+    // On the thread pool, where a spy on WebCrypto sees every signature check.
+    const app = verifierFor([es], {}, undefined, 'thread-pool');
     const token = await sign(es);
     expect(await app.verify(token, check())).toMatchObject({ ok: true, cached: false });
     const verify = vi.spyOn(crypto.subtle, 'verify');
@@ -643,7 +660,7 @@ describe('verified-token cache', () => {
 
 describe('keys are imported once per kid and alg', () => {
   it('however many tokens are checked', async () => {
-    const app = verifierFor([rsa], {}, 0);
+    const app = verifierFor([rsa], {}, 0, 'thread-pool');
     const importKey = vi.spyOn(crypto.subtle, 'importKey');
     await Promise.all([app.verify(await sign(rsa), check()), app.verify(await sign(rsa), check())]);
     await app.verify(await sign(rsa), check());

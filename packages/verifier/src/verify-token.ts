@@ -79,18 +79,22 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   };
   return {
     verify(token, check = {}) {
-      const unexpected = () =>
-        // Only a bug lands here; the failure still says no, and never carries the error's text.
-        jwtFailure('unknown', 'The token could not be verified', safeContext(token));
       try {
         // Settled at once for a cached token or one checked on this thread: no promise chain.
         const answer = verifyToken(verifier, token, check);
-        return answer instanceof Promise ? answer.catch(unexpected) : Promise.resolve(answer);
+        return answer instanceof Promise
+          ? answer.catch(() => unexpectedFailure(token))
+          : Promise.resolve(answer);
       } catch {
-        return Promise.resolve(unexpected());
+        return Promise.resolve(unexpectedFailure(token));
       }
     },
   };
+}
+
+/** Only a bug lands here; the failure still says no, and never carries the error's text. */
+function unexpectedFailure(token: unknown): JwtFailure {
+  return jwtFailure('unknown', 'The token could not be verified', safeContext(token));
 }
 
 function verifyToken(
@@ -118,15 +122,8 @@ function verifyToken(
       cache?.forget(token);
       return jwtFailure('expired', 'The token has expired ("exp" is in the past)', hitContext);
     }
-    return (
-      checkSubject(cached.subject, check.expectedSubject, () => hitContext) ?? {
-        ok: true,
-        kid: cached.kid,
-        subject: cached.subject,
-        expiresAt: cached.expiresAt,
-        cached: true,
-      }
-    );
+    if (!subjectMatches(cached.subject, check.expectedSubject)) return subjectMismatch(hitContext);
+    return { ok: true, kid: cached.kid, subject: cached.subject, expiresAt: cached.expiresAt, cached: true };
   }
 
   const inspected = inspectToken(token);
@@ -279,20 +276,20 @@ function checkClaims(
   const verified = { kid, subject: sub, expiresAt: exp };
   // Remembered before the subject check: that check depends on the request, not the token.
   cache?.remember(token, verified, now);
-  return checkSubject(sub, check.expectedSubject, context) ?? { ok: true, ...verified, cached: false };
+  if (!subjectMatches(sub, check.expectedSubject)) return subjectMismatch(context());
+  return { ok: true, ...verified, cached: false };
 }
 
 /** Rule 10's last step, also applied to cache hits: exact, case-sensitive equality. */
-function checkSubject(
-  subject: string,
-  expected: string | undefined,
-  context: () => FailureContext,
-): JwtFailure | null {
-  if (expected === undefined || subject === expected) return null;
+function subjectMatches(subject: string, expected: string | undefined): boolean {
+  return expected === undefined || subject === expected;
+}
+
+function subjectMismatch(context: FailureContext): JwtFailure {
   return jwtFailure(
     'subject_mismatch',
     'The token was issued for another user ("sub" differs from user.id)',
-    context(),
+    context,
   );
 }
 

@@ -137,7 +137,7 @@ function verifyToken(
   const candidates = candidateKeys(ring, header.kid as unknown, alg, context);
   if (!Array.isArray(candidates)) return candidates;
 
-  if (chooseThread(verifier.verifyOn) === 'this-thread') {
+  if (chooseThread(verifier.verifyOn, alg) === 'this-thread') {
     for (const key of candidates) {
       const payload = thisThreadCheck(verifier, key, alg)(token, nowSeconds);
       if (payload) return checkClaims(verifier, token, payload, nowSeconds, check, key.kid, context);

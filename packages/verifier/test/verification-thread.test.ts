@@ -16,13 +16,13 @@ const endOfTurn = () => Promise.resolve();
 describe('chooseThread', () => {
   it('auto: the first token of a turn on this thread, the others of that turn on the pool', async () => {
     await endOfTurn();
-    expect([chooseThread('auto'), chooseThread('auto'), chooseThread('auto')]).toEqual([
-      'this-thread',
-      'thread-pool',
-      'thread-pool',
-    ]);
+    expect([
+      chooseThread('auto', 'ES256'),
+      chooseThread('auto', 'ES256'),
+      chooseThread('auto', 'ES256'),
+    ]).toEqual(['this-thread', 'thread-pool', 'thread-pool']);
     await endOfTurn();
-    expect(chooseThread('auto')).toBe('this-thread');
+    expect(chooseThread('auto', 'ES256')).toBe('this-thread');
   });
 
   it('auto: while a check is on the pool, a lone token joins it', async () => {
@@ -30,20 +30,29 @@ describe('chooseThread', () => {
     let release = () => {};
     const pending = onThreadPool(() => new Promise<void>((resolve) => (release = resolve)));
     await endOfTurn();
-    expect(chooseThread('auto')).toBe('thread-pool');
+    expect(chooseThread('auto', 'ES256')).toBe('thread-pool');
     release();
     await pending;
     await endOfTurn();
-    expect(chooseThread('auto')).toBe('this-thread');
+    expect(chooseThread('auto', 'ES256')).toBe('this-thread');
+  });
+
+  it('auto: RSA always on this thread, where its check costs less than the hop', async () => {
+    await endOfTurn();
+    for (const alg of ['RS256', 'PS512'] as const) {
+      expect([chooseThread('auto', alg), chooseThread('auto', alg)]).toEqual(['this-thread', 'this-thread']);
+    }
+    expect(chooseThread('auto', 'EdDSA')).toBe('this-thread');
+    expect(chooseThread('auto', 'EdDSA')).toBe('thread-pool');
   });
 
   it('a pinned side is kept whatever the load', async () => {
     await endOfTurn();
-    expect([chooseThread('thread-pool'), chooseThread('this-thread'), chooseThread('this-thread')]).toEqual([
-      'thread-pool',
-      'this-thread',
-      'this-thread',
-    ]);
+    expect([
+      chooseThread('thread-pool', 'ES256'),
+      chooseThread('this-thread', 'ES256'),
+      chooseThread('this-thread', 'ES256'),
+    ]).toEqual(['thread-pool', 'this-thread', 'this-thread']);
   });
 });
 

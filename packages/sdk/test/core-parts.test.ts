@@ -1,10 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JsonObject } from '@signet/protocol';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SignetError } from '../src/core/authentication-error.ts';
+import { isoTime } from '../src/core/iso-time.ts';
+import { memoryStorage } from '../src/core/memory-storage.ts';
 import { resolveOptions } from '../src/core/options.ts';
 import { retryDelay } from '../src/core/retry-policy.ts';
+import { isObject, StoredRecord } from '../src/core/stored-record.ts';
 import { tokenClaims } from '../src/core/token-claims.ts';
 import { uuidv7 } from '../src/core/uuid-v7.ts';
 import { harness } from './client-harness.ts';
@@ -18,6 +21,89 @@ describe('uuidv7', () => {
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
     expect(Number.parseInt(ids[0]!.replace(/-/g, '').slice(0, 12), 16)).toBe(1_700_000_000_000);
+    expect(Number.parseInt(ids[1999]!.replace(/-/g, '').slice(0, 12), 16)).toBe(1_700_000_000_003);
+  });
+});
+
+describe('isoTime', () => {
+  it('is exactly Date#toISOString, within a second, across seconds, before 1970 and for fractions', () => {
+    const start = Date.UTC(2026, 0, 1, 23, 59, 58, 990);
+    const times = [
+      ...Array.from({ length: 2_100 }, (_, i) => start + i),
+      start + 5,
+      start,
+      -1,
+      -999,
+      -1_000,
+      0,
+      1_500.75,
+      1_501,
+      -0.5,
+      Date.UTC(10_000, 0, 1),
+      8.64e15,
+    ];
+    for (const ms of times) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+  });
+  it('throws for an invalid time, as Date does', () => {
+    expect(() => isoTime(Number.NaN)).toThrow(RangeError);
+    expect(() => isoTime(8.64e15 + 1)).toThrow(RangeError);
+  });
+});
+
+describe('StoredRecord', () => {
+  const record = (storage = memoryStorage()) => ({
+    storage,
+    record: new StoredRecord<{ n: number; nested?: { tag: string } }>(
+      storage,
+      'k',
+      () => ({ n: 0 }),
+      (value) => isObject(value) && typeof value.n === 'number',
+    ),
+  });
+
+  it('parses the stored text once while it is unchanged, and sees another writer at the next read', () => {
+    const { storage, record: stored } = record();
+    storage.setItem('k', '{"n":1}');
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const first = stored.read();
+      expect(stored.read()).toBe(first);
+      expect(first).toEqual({ n: 1 });
+      expect(parse).toHaveBeenCalledTimes(1);
+      // Another tab writes through the shared storage: the next read has it.
+      storage.setItem('k', '{"n":2}');
+      expect(stored.read()).toEqual({ n: 2 });
+      expect(parse).toHaveBeenCalledTimes(2);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('returns a frozen value, so no caller can change what the next read returns', () => {
+    const { storage, record: stored } = record();
+    storage.setItem('k', '{"n":1,"nested":{"tag":"a"}}');
+    const value = stored.read() as { n: number; nested: { tag: string } };
+    expect(() => {
+      value.n = 5;
+    }).toThrow(TypeError);
+    expect(() => {
+      value.nested.tag = 'b';
+    }).toThrow(TypeError);
+    expect(stored.read()).toEqual({ n: 1, nested: { tag: 'a' } });
+  });
+
+  it('reads a removed or invalid record as the fallback, and the stored value again once it is back', () => {
+    const { storage, record: stored } = record();
+    stored.write({ n: 3 });
+    expect(stored.read()).toEqual({ n: 3 });
+    storage.removeItem('k');
+    expect(stored.read()).toEqual({ n: 0 });
+    storage.setItem('k', '{"n":"three"}');
+    expect(stored.read()).toEqual({ n: 0 });
+    storage.setItem('k', '{not json');
+    expect(stored.read()).toEqual({ n: 0 });
+    stored.write({ n: 3 });
+    expect(stored.read()).toEqual({ n: 3 });
   });
 });
 

@@ -32,11 +32,12 @@ export class EventQueue {
   }
 
   /**
-   * Stores an event, given already serialised (the caller measured its size on that text);
-   * drops the oldest beyond `maxQueueSize`.
+   * Stores an event for a user, both given already serialised (the caller measured the event's
+   * size on that text, and serialises the user key once per user); drops the oldest beyond
+   * `maxQueueSize`.
    */
-  add(user: UserKey, id: string, eventJson: string): void {
-    const record = `{"user":${JSON.stringify(user)},"event":${eventJson}}`;
+  add(userJson: string, id: string, eventJson: string): void {
+    const record = `{"user":${userJson},"event":${eventJson}}`;
     if (this.storage.setItem(this.prefix + id, record) === false) this.onFallback();
     this.ids.push(id);
     let dropped = 0;

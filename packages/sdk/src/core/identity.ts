@@ -1,5 +1,5 @@
 import type { Clock, StorageAdapter } from './runtime.ts';
-import { isObject, StoredRecord } from './stored-record.ts';
+import { type Frozen, isObject, StoredRecord } from './stored-record.ts';
 import { uuidv7 } from './uuid-v7.ts';
 
 /** Who new events belong to: the identified user, or else the anonymous id. */
@@ -11,7 +11,7 @@ export interface IdentityRecord {
 /** Events are bound to a user by this key: `i:<userId>` or `a:<anonymousId>`. */
 export type UserKey = string;
 
-export const userKeyOf = (identity: IdentityRecord): UserKey =>
+export const userKeyOf = (identity: Frozen<IdentityRecord>): UserKey =>
   identity.userId === undefined ? `a:${identity.anonymousId}` : `i:${identity.userId}`;
 
 /** The user id of an identified user key, or undefined for an anonymous one. */
@@ -22,6 +22,9 @@ export const userIdOf = (key: UserKey): string | undefined =>
 export class Identity {
   private readonly record: StoredRecord<IdentityRecord>;
   private readonly fresh: () => IdentityRecord;
+  /** The last identity `currentKeyJson` read, and its key as JSON. */
+  private lastIdentity: Frozen<IdentityRecord> | undefined;
+  private lastKeyJson = '';
 
   constructor(storage: StorageAdapter, key: string, clock: Clock) {
     this.fresh = () => ({ anonymousId: uuidv7(clock.now()) });
@@ -39,11 +42,24 @@ export class Identity {
     this.record.write(this.record.read());
   }
 
-  current(): IdentityRecord {
+  current(): Frozen<IdentityRecord> {
     return this.record.read();
   }
 
-  identify(userId: string): IdentityRecord {
+  /**
+   * The current user's key as JSON text, as queued events store it: made once per stored
+   * identity (reads of an unchanged record return the same object), not on every event.
+   */
+  currentKeyJson(): string {
+    const identity = this.current();
+    if (identity !== this.lastIdentity) {
+      this.lastIdentity = identity;
+      this.lastKeyJson = JSON.stringify(userKeyOf(identity));
+    }
+    return this.lastKeyJson;
+  }
+
+  identify(userId: string): Frozen<IdentityRecord> {
     const next = { ...this.current(), userId };
     this.record.write(next);
     return next;

@@ -1,5 +1,5 @@
 import type { Clock, StorageAdapter } from './runtime.ts';
-import { isObject, StoredRecord } from './stored-record.ts';
+import { type Frozen, isObject, StoredRecord } from './stored-record.ts';
 import { uuidv7 } from './uuid-v7.ts';
 
 /** The persisted session: its id, last activity, and the auth-failure rule's state. */
@@ -47,30 +47,28 @@ export class Session {
   }
 
   /** The current session, started when there is none or the last one timed out. */
-  current(): SessionRecord {
+  current(now = this.clock.now()): Frozen<SessionRecord> {
     const record = this.record.read();
-    if (record && this.clock.now() - record.last <= this.timeoutMs) return record;
-    return this.start();
+    if (record && now - record.last <= this.timeoutMs) return record;
+    return this.start(now);
   }
 
   /**
-   * Records activity now; returns the session id events carry. The stored time moves at most
+   * Records activity at `now`; returns the session id events carry. The stored time moves at most
    * once a second: sessions last minutes, and a write per event doubled the cost of track().
    */
-  touch(): string {
-    const record = this.current();
-    const now = this.clock.now();
+  touch(now = this.clock.now()): string {
+    const record = this.current(now);
     if (now - record.last >= ACTIVITY_RESOLUTION_MS || now < record.last) {
-      record.last = now;
-      this.record.write(record);
+      this.record.write({ ...record, last: now });
     }
     return record.id;
   }
 
-  start(): SessionRecord {
+  start(now = this.clock.now()): SessionRecord {
     const record: SessionRecord = {
-      id: uuidv7(this.clock.now()),
-      last: this.clock.now(),
+      id: uuidv7(now),
+      last: now,
       failures: 0,
       paused: false,
     };
@@ -82,10 +80,9 @@ export class Session {
   /** Counts one failure; returns true when this failure pauses syncing. */
   authFailed(): boolean {
     const record = this.current();
-    record.failures++;
-    const pausing = !record.paused && record.failures >= MAX_AUTH_FAILURES;
-    if (pausing) record.paused = true;
-    this.record.write(record);
+    const failures = record.failures + 1;
+    const pausing = !record.paused && failures >= MAX_AUTH_FAILURES;
+    this.record.write({ ...record, failures, paused: record.paused || pausing });
     return pausing;
   }
 
@@ -93,7 +90,6 @@ export class Session {
   synced(): void {
     const record = this.current();
     if (record.failures === 0) return;
-    record.failures = 0;
-    this.record.write(record);
+    this.record.write({ ...record, failures: 0 });
   }
 }

@@ -2,7 +2,8 @@ import type { BatchEvent, JsonObject, JsonValue } from '@signet/protocol';
 import { LIMITS, nestingDepth } from '@signet/protocol';
 import type { AuthenticationListener } from './authentication-error.ts';
 import { EventQueue } from './event-queue.ts';
-import { Identity, userKeyOf } from './identity.ts';
+import { Identity } from './identity.ts';
+import { isoTime } from './iso-time.ts';
 import { Listeners } from './listeners.ts';
 import { type ResolvedOptions, resolveOptions, type SignetOptions } from './options.ts';
 import {
@@ -183,7 +184,7 @@ export class SignetClient {
     ) {
       return this.refuse('track: properties must be a plain object');
     }
-    this.enqueue({ type: 'track', name, ...(properties && { properties }) });
+    this.enqueue(properties === undefined ? { type: 'track', name } : { type: 'track', name, properties });
   }
 
   /**
@@ -315,10 +316,10 @@ export class SignetClient {
 
   private enqueue(fields: EventFields): void {
     const now = this.clock.now();
-    const sessionId = this.session.touch();
+    const sessionId = this.session.touch(now);
     const event = {
       id: uuidv7(now),
-      timestamp: new Date(now).toISOString(),
+      timestamp: isoTime(now),
       sessionId,
       ...fields,
     } as BatchEvent;
@@ -339,7 +340,7 @@ export class SignetClient {
     if (json.length * 3 > LIMITS.maxEventBytes && encoder.encode(json).length > LIMITS.maxEventBytes) {
       return this.refuse(`${event.type}: the event is larger than ${LIMITS.maxEventBytes} bytes`);
     }
-    this.queue.add(userKeyOf(this.identity.current()), event.id, json);
+    this.queue.add(this.identity.currentKeyJson(), event.id, json);
     if (this.queue.size >= this.options.flushAt) this.loop.schedule();
     else this.loop.armInterval();
   }

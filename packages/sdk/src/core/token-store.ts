@@ -65,8 +65,7 @@ export class TokenStore {
       if (entries[userId].rejected) this.log(`token for user ${userId} was already refused by the server`);
       return !entries[userId].rejected;
     }
-    entries[userId] = { token };
-    this.record.write(entries);
+    this.record.write({ ...entries, [userId]: { token } });
     this.reported.delete(`${userId}\nTOKEN_NOT_AVAILABLE\n`);
     this.log(`new token for user ${userId}`);
     this.onUsableToken(userId);
@@ -112,8 +111,7 @@ export class TokenStore {
   rejected(userId: string, token: string, ask: boolean): void {
     const entries = this.record.read();
     if (entries[userId]?.token === token) {
-      entries[userId] = { token, rejected: true };
-      this.record.write(entries);
+      this.record.write({ ...entries, [userId]: { token, rejected: true } });
     }
     if (ask && this.provider && !this.asked.has(token)) {
       this.asked.add(token);
@@ -123,7 +121,7 @@ export class TokenStore {
 
   /** Deletes the tokens of users other than `keep` (their data is sent or deleted). */
   prune(keep: ReadonlySet<string>): void {
-    const entries = this.record.read();
+    const entries = { ...this.record.read() };
     const userIds = Object.keys(entries).filter((userId) => !keep.has(userId));
     if (userIds.length === 0) return;
     for (const userId of userIds) delete entries[userId];

@@ -6,6 +6,7 @@
  *
  *   npm run bench            # 4 rounds of 5 s
  *   BENCH_SECONDS=10 npm run bench
+ *   BENCH_PROFILE_DIR=/tmp/prof npm run bench:ingest   # each Signet server writes a --cpu-prof there
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,6 +23,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const EVENTS = 20;
 const ADMIN = `bench-admin-${randomBytes(8).toString('hex')}`;
 const root = new URL('..', import.meta.url).pathname;
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 
 /** RFC 9562 UUIDv7: 48-bit ms timestamp, version 7, variant 10, random rest. */
 function uuidv7(): string {
@@ -60,8 +62,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function start(script: string, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+async function start(script: string, env: Record<string, string>, profile = false): Promise<ChildProcess> {
+  const profiling = profile && PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', script], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -123,14 +126,18 @@ async function postgresDatabase(): Promise<{ url: string; drop: () => Promise<vo
 /** Starts a Signet process on `databaseUrl` with one app in `required` mode and a token for it. */
 async function startSignet(databaseUrl: string) {
   const port = await freePort();
-  const child = await start('packages/server/src/main.ts', {
-    PORT: String(port),
-    SIGNET_DATABASE_URL: databaseUrl,
-    SIGNET_ADMIN_TOKEN: ADMIN,
-    SIGNET_LOG_LEVEL: 'warn',
-    SIGNET_RATE_LIMIT_APP_PER_MINUTE: '0',
-    SIGNET_RATE_LIMIT_CLIENT_PER_MINUTE: '0',
-  });
+  const child = await start(
+    'packages/server/src/main.ts',
+    {
+      PORT: String(port),
+      SIGNET_DATABASE_URL: databaseUrl,
+      SIGNET_ADMIN_TOKEN: ADMIN,
+      SIGNET_LOG_LEVEL: 'warn',
+      SIGNET_RATE_LIMIT_APP_PER_MINUTE: '0',
+      SIGNET_RATE_LIMIT_CLIENT_PER_MINUTE: '0',
+    },
+    true,
+  );
   const base = `http://127.0.0.1:${port}`;
   const admin = async (method: string, path: string, body: unknown) => {
     const res = await fetch(`${base}${path}`, {
@@ -196,8 +203,9 @@ async function main() {
       `${JSON.stringify({ at: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds: SECONDS, connections: CONNECTIONS, eventsPerBatch: EVENTS, rounds, ratios }, null, 2)}\n`,
     );
   } finally {
-    for (const child of [bare, sqlite.child, postgres?.child]) child?.kill();
-    await new Promise((r) => setTimeout(r, 300));
+    // SIGINT: the servers shut down cleanly, so a --cpu-prof is written.
+    for (const child of [bare, sqlite.child, postgres?.child]) child?.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, PROFILE_DIR ? 3_000 : 300));
     await database?.drop();
     rmSync(dir, { recursive: true, force: true });
   }

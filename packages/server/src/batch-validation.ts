@@ -80,23 +80,23 @@ export function prepareEvents(batch: Batch): EventToStore[] {
   return prepared as EventToStore[];
 }
 
+/** The fields Signet stores, in a fixed order; built by assignment, the hottest code of ingestion. */
 function knownFields(event: BatchEvent): BatchEvent {
-  const base = { id: event.id, type: event.type, timestamp: event.timestamp };
-  const session = event.sessionId === undefined ? {} : { sessionId: event.sessionId };
+  const known: Record<string, unknown> = { id: event.id, type: event.type, timestamp: event.timestamp };
+  if (event.sessionId !== undefined) known.sessionId = event.sessionId;
   switch (event.type) {
     case 'track':
-      return {
-        ...base,
-        ...session,
-        type: 'track',
-        name: event.name,
-        ...(event.properties && { properties: event.properties }),
-      };
+      known.name = event.name;
+      if (event.properties) known.properties = event.properties;
+      break;
     case 'attributes':
-      return { ...base, ...session, type: 'attributes', attributes: event.attributes };
+      known.attributes = event.attributes;
+      break;
     case 'alias':
-      return { ...base, ...session, type: 'alias', anonymousId: event.anonymousId };
+      known.anonymousId = event.anonymousId;
+      break;
   }
+  return known as unknown as BatchEvent;
 }
 
 function toStore(event: BatchEvent, body: string): EventToStore {

@@ -80,7 +80,7 @@ export function prepareEvents(batch: Batch): EventToStore[] {
   return prepared as EventToStore[];
 }
 
-/** The fields Signet stores, in a fixed order; built by assignment, the hottest code of ingestion. */
+/** The fields Signet stores, in a fixed order; built by assignment, as spreads cost more per event. */
 function knownFields(event: BatchEvent): BatchEvent {
   const known: Record<string, unknown> = { id: event.id, type: event.type, timestamp: event.timestamp };
   if (event.sessionId !== undefined) known.sessionId = event.sessionId;

@@ -52,8 +52,7 @@ export class KeyRing {
 
   /** The key imported for `alg`; concurrent first calls share one import. */
   cryptoKey(key: VerificationKey, alg: string): Promise<ImportedKey> {
-    // A NUL cannot occur in an algorithm name, so the pair maps to one string unambiguously.
-    const id = `${alg}\u0000${key.kid}`;
+    const id = keyAlgorithmId(key, alg);
     let imported = this.#imported.get(id);
     if (!imported) {
       imported = importJWK(key.jwk as JWK, alg);
@@ -100,4 +99,9 @@ function checkKey(key: VerificationKey): VerificationKey {
     algorithms: Object.freeze([...algorithms]) as string[],
     jwk: Object.freeze(publicJwk),
   });
+}
+
+/** One string per (key, algorithm) pair, for per-pair memos: a NUL cannot occur in an algorithm name. */
+export function keyAlgorithmId(key: VerificationKey, alg: string): string {
+  return `${alg}\u0000${key.kid}`;
 }

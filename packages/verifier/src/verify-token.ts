@@ -2,7 +2,7 @@ import { LIMITS } from '@signet/protocol';
 import { type JWTPayload, jwtVerify } from 'jose';
 import type { SigningAlgorithm } from './algorithms.ts';
 import { translateJoseError } from './jose-error.ts';
-import { KeyRing, type VerificationKey } from './key-ring.ts';
+import { KeyRing, keyAlgorithmId, type VerificationKey } from './key-ring.ts';
 import { createThisThreadCheck, type ThisThreadCheck } from './this-thread-check.ts';
 import { inspectToken } from './token-header.ts';
 import { checkSettings, type VerificationSettings } from './verification-settings.ts';
@@ -183,8 +183,7 @@ async function verifyWithJose(
 }
 
 function thisThreadCheck(verifier: Verifier, key: VerificationKey, alg: SigningAlgorithm): ThisThreadCheck {
-  // A NUL cannot occur in an algorithm name, so the pair maps to one string unambiguously.
-  const id = `${alg}\u0000${key.kid}`;
+  const id = keyAlgorithmId(key, alg);
   let made = verifier.thisThreadChecks.get(id);
   if (!made) {
     made = createThisThreadCheck(key, alg, verifier.settings);

@@ -1,43 +1,46 @@
-import { readyWorkerCount } from './verification-workers.ts';
+import { RSA_ALGORITHMS, type SigningAlgorithm } from './algorithms.ts';
 
 /**
- * Where a token's signature is first checked: `this-thread` (fast-jwt on node:crypto,
- * synchronous), `worker-thread` (the same check on a worker thread, on another core), or
- * `auto` to choose per token. `thread-pool` skips both and asks jose alone (WebCrypto, on
- * libuv's threads): it is what every token the other two do not accept goes to, and the
- * reference their answers are tested against.
+ * Where a token's signature is checked: `this-thread` (fast-jwt on node:crypto, synchronous),
+ * `thread-pool` (jose on WebCrypto, which runs on libuv's threads), or `auto` to choose per token.
  */
-export type VerifyOn = 'auto' | 'this-thread' | 'worker-thread' | 'thread-pool';
+export type VerifyOn = 'auto' | 'this-thread' | 'thread-pool';
 
-/** Tokens started in this turn of the event loop, by every verifier: the cores are the process's. */
-let startedThisTurn = 0;
+/** Shared by every verifier: the thread pool and this thread are the process's, not an app's. */
+let startedThisTurn = false;
+let onThreadPoolNow = 0;
 
 /**
- * `auto`: a lone token is checked on this thread, because the hop to a worker and back costs
- * more than an RS256 check itself. When several start in the same turn of the event loop, this
- * thread keeps one in every (workers + 1) and the workers take the rest, so every core checks
- * signatures (`npm run bench:verify`: 1.3 to 1.7 times a single thread's raw `crypto.verify`).
- * Until the workers have loaded, every token stays here.
+ * `auto`: a lone token is checked on this thread, because the hop to the thread pool and back
+ * costs this thread more than an RSA signature check itself (≈ 25 µs against ≈ 16 µs for RS256,
+ * measured by `npm run bench:verify`); RSA tokens therefore always stay here. When several
+ * ECDSA or EdDSA tokens start in the same turn of the event loop, or some are still on the
+ * pool, the others go to the pool, whose threads check them on the machine's other cores.
  *
  * @example
- * chooseThread('auto'); // 'this-thread' for the first token of a turn; with one worker ready,
- * chooseThread('auto'); // 'worker-thread' for the second, 'this-thread' for the third, …
+ * chooseThread('auto', 'ES256'); // 'this-thread' for the first token of a turn, 'thread-pool' after it
  */
-export function chooseThread(mode: VerifyOn): Exclude<VerifyOn, 'auto'> | 'this-thread-after-send' {
+export function chooseThread(mode: VerifyOn, alg: SigningAlgorithm): Exclude<VerifyOn, 'auto'> {
   if (mode !== 'auto') return mode;
-  const nth = startedThisTurn++;
-  if (nth === 0) {
-    queueMicrotask(() => {
-      startedThisTurn = 0;
-    });
-    return 'this-thread';
+  if (isRsa(alg)) return 'this-thread';
+  if (startedThisTurn || onThreadPoolNow > 0) return 'thread-pool';
+  startedThisTurn = true;
+  queueMicrotask(() => {
+    startedThisTurn = false;
+  });
+  return 'this-thread';
+}
+
+/** Runs `work` (a WebCrypto check) counted as on the thread pool until it settles. */
+export async function onThreadPool<T>(work: () => Promise<T>): Promise<T> {
+  onThreadPoolNow++;
+  try {
+    return await work();
+  } finally {
+    onThreadPoolNow--;
   }
-  const workers = readyWorkerCount();
-  if (workers === 0) return 'this-thread';
-  // A token sent away costs this thread about a quarter of one checked here: it keeps a little
-  // less than an equal share, 2 in 5 with one worker.
-  const share = 1 / (workers + 1.5);
-  return Math.floor(nth * share) === Math.floor((nth - 1) * share)
-    ? 'worker-thread'
-    : 'this-thread-after-send';
+}
+
+function isRsa(alg: SigningAlgorithm): boolean {
+  return (RSA_ALGORITHMS as readonly string[]).includes(alg);
 }

@@ -1,13 +1,12 @@
 import { LIMITS } from '@signet/protocol';
-import { type JWTPayload, jwtVerify, type ProtectedHeaderParameters } from 'jose';
+import { type JWTPayload, jwtVerify } from 'jose';
 import type { SigningAlgorithm } from './algorithms.ts';
 import { translateJoseError } from './jose-error.ts';
 import { KeyRing, keyAlgorithmId, type VerificationKey } from './key-ring.ts';
 import { createThisThreadCheck, type ThisThreadCheck } from './this-thread-check.ts';
 import { inspectToken } from './token-header.ts';
 import { checkSettings, type VerificationSettings } from './verification-settings.ts';
-import { chooseThread, type VerifyOn } from './verification-thread.ts';
-import { checkOnWorker, type WorkerCheckSpec } from './verification-workers.ts';
+import { chooseThread, onThreadPool, type VerifyOn } from './verification-thread.ts';
 import { VerifiedTokenCache } from './verified-token-cache.ts';
 import {
   type FailureContext,
@@ -41,8 +40,7 @@ export interface TokenVerifier {
 }
 
 const DEFAULT_CACHE_SIZE = 10_000;
-const VERIFY_ON: readonly VerifyOn[] = ['auto', 'this-thread', 'worker-thread', 'thread-pool'];
-let verifiersMade = 0;
+const VERIFY_ON: readonly VerifyOn[] = ['auto', 'this-thread', 'thread-pool'];
 
 /** What one token verification needs, fixed when the verifier is made. */
 interface Verifier {
@@ -52,9 +50,6 @@ interface Verifier {
   verifyOn: VerifyOn;
   /** Made the first time a key is needed for an algorithm on this thread, then reused. */
   thisThreadChecks: Map<string, ThisThreadCheck>;
-  /** What a worker is sent to make the same check; ids start with this verifier's own number. */
-  workerSpecs: Map<string, WorkerCheckSpec>;
-  serial: number;
 }
 
 /**
@@ -81,8 +76,6 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     cache: cacheSize > 0 ? new VerifiedTokenCache(cacheSize) : null,
     verifyOn,
     thisThreadChecks: new Map(),
-    workerSpecs: new Map(),
-    serial: verifiersMade++,
   };
   return {
     verify(token, check = {}) {
@@ -136,61 +129,34 @@ function verifyToken(
   const inspected = inspectToken(token);
   if ('ok' in inspected) return inspected;
   const { header, alg } = inspected;
+  const context = () => failureContext(header, token);
 
   if (ring.size === 0) {
-    return jwtFailure(
-      'no_keys_registered',
-      'The app has no registered public keys',
-      failureContext(header, token),
-    );
+    return jwtFailure('no_keys_registered', 'The app has no registered public keys', context());
   }
-  const candidates = candidateKeys(ring, header, alg, token);
+  const candidates = candidateKeys(ring, header.kid as unknown, alg, context);
   if (!Array.isArray(candidates)) return candidates;
 
-  // Whichever side looks first can only say yes; for anything else jose gives the verdict.
-  const attempt: Attempt = { verifier, token, header, alg, candidates, now, nowSeconds, check };
-  switch (chooseThread(verifier.verifyOn)) {
-    case 'this-thread':
-      return checkHere(attempt);
-    case 'this-thread-after-send':
-      // Queued behind the message taking this turn's other tokens to the workers, so they start first.
-      return Promise.resolve(attempt).then(checkHere);
-    case 'worker-thread':
-      return checkOnWorker(workerSpecs(attempt), token, nowSeconds).then((verdict) => {
-        const key = verdict && candidates[verdict.candidate];
-        return key ? checkClaims(attempt, verdict.payload, key.kid) : verifyWithJose(attempt);
-      });
-    default:
-      return verifyWithJose(attempt);
+  if (chooseThread(verifier.verifyOn, alg) === 'this-thread') {
+    for (const key of candidates) {
+      const payload = thisThreadCheck(verifier, key, alg)(token, nowSeconds);
+      if (payload) return checkClaims(verifier, token, payload, nowSeconds, check, key.kid, context);
+    }
+    // Not a yes: jose gives the verdict, with its reason.
   }
+  return onThreadPool(() => verifyWithJose(verifier, token, alg, candidates, now, check, context));
 }
 
-/** One token on its way through the checks, so each step is a plain function of it. */
-interface Attempt {
-  verifier: Verifier;
-  token: string;
-  header: ProtectedHeaderParameters;
-  alg: SigningAlgorithm;
-  /** Rule 8's keys, each tried in turn. */
-  candidates: VerificationKey[];
-  now: Date;
-  nowSeconds: number;
-  check: VerifyCheck;
-}
-
-/** fast-jwt on this thread; a token it does not accept goes to jose. */
-function checkHere(attempt: Attempt): VerifyResult | Promise<VerifyResult> {
-  const { verifier, candidates, alg, token, nowSeconds } = attempt;
-  for (const key of candidates) {
-    const payload = thisThreadCheck(verifier, key, alg)(token, nowSeconds);
-    if (payload) return checkClaims(attempt, payload, key.kid);
-  }
-  return verifyWithJose(attempt);
-}
-
-/** Rules 8–10 with jose on WebCrypto: the signature is checked on libuv's thread pool. */
-async function verifyWithJose(attempt: Attempt): Promise<VerifyResult> {
-  const { verifier, token, header, alg, candidates, now } = attempt;
+/** Rules 8–10 with jose on WebCrypto: the signature is checked on the thread pool. */
+async function verifyWithJose(
+  verifier: Verifier,
+  token: string,
+  alg: SigningAlgorithm,
+  candidates: VerificationKey[],
+  now: Date,
+  check: VerifyCheck,
+  context: () => FailureContext,
+): Promise<VerifyResult> {
   const { ring, settings } = verifier;
   for (const key of candidates) {
     let payload: JWTPayload;
@@ -209,15 +175,11 @@ async function verifyWithJose(attempt: Attempt): Promise<VerifyResult> {
       const { reason, message } = translateJoseError(error);
       // Without a kid, several keys may fit; only when none verifies is the signature wrong.
       if (reason === 'signature_invalid') continue;
-      return jwtFailure(reason, message, { ...failureContext(header, token), kid: key.kid });
+      return jwtFailure(reason, message, { ...context(), kid: key.kid });
     }
-    return checkClaims(attempt, payload, key.kid);
+    return checkClaims(verifier, token, payload, epochSeconds(now), check, key.kid, context);
   }
-  return jwtFailure(
-    'signature_invalid',
-    'The signature does not match any registered key',
-    failureContext(header, token),
-  );
+  return jwtFailure('signature_invalid', 'The signature does not match any registered key', context());
 }
 
 function thisThreadCheck(verifier: Verifier, key: VerificationKey, alg: SigningAlgorithm): ThisThreadCheck {
@@ -230,28 +192,13 @@ function thisThreadCheck(verifier: Verifier, key: VerificationKey, alg: SigningA
   return made;
 }
 
-/** What a worker is sent for each candidate key, made once per key and algorithm. */
-function workerSpecs({ verifier, candidates, alg }: Attempt): WorkerCheckSpec[] {
-  return candidates.map((key) => {
-    const pair = keyAlgorithmId(key, alg);
-    let spec = verifier.workerSpecs.get(pair);
-    if (!spec) {
-      spec = { id: `${verifier.serial}\u0000${pair}`, jwk: key.jwk, alg, settings: verifier.settings };
-      verifier.workerSpecs.set(pair, spec);
-    }
-    return spec;
-  });
-}
-
 /** Rule 8: the key named by `kid`, or without one every key that allows `alg`. */
 function candidateKeys(
   ring: KeyRing,
-  header: ProtectedHeaderParameters,
+  kid: unknown,
   alg: SigningAlgorithm,
-  token: string,
+  context: () => FailureContext,
 ): VerificationKey[] | JwtFailure {
-  const kid: unknown = header.kid;
-  const context = () => failureContext(header, token);
   if (kid === undefined) {
     const keys = ring.withAlgorithm(alg);
     if (keys.length === 0) return jwtFailure('key_not_found', `No registered key verifies ${alg}`, context());
@@ -275,11 +222,18 @@ function candidateKeys(
 }
 
 /** Rule 10: what the libraries leave to us, on the very payload object that was verified. */
-function checkClaims(attempt: Attempt, payload: JWTPayload, kid: string): VerifyResult {
-  const { verifier, token, header, nowSeconds: now, check } = attempt;
+function checkClaims(
+  verifier: Verifier,
+  token: string,
+  payload: JWTPayload,
+  now: number,
+  check: VerifyCheck,
+  kid: string,
+  claimed: () => FailureContext,
+): VerifyResult {
   const { settings, cache } = verifier;
   // Built only for a failure: decoding the claims again for display is wasted on a success.
-  const context = () => ({ ...failureContext(header, token), kid });
+  const context = () => ({ ...claimed(), kid });
   const { exp, iat, nbf, sub } = payload;
   // Numbers already (jose's rule, also applied on this thread), but JSON's 1e400 is Infinity.
   for (const [claim, value] of [

@@ -18,8 +18,7 @@ import {
 
 /**
  * Where the suite's verifiers check signatures: verify-token.test.ts runs on this thread
- * (fast-jwt); verify-token.worker-thread.test.ts and verify-token.thread-pool.test.ts (jose
- * alone) set another side and run it again.
+ * (fast-jwt), verify-token.thread-pool.test.ts sets `thread-pool` (jose) and runs it again.
  */
 export const suite: { verifyOn: VerifyOn } = { verifyOn: 'this-thread' };
 

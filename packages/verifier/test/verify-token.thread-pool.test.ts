@@ -1,5 +1,5 @@
-// The whole verifier suite again, every signature checked by jose alone on WebCrypto's thread
-// pool: the reference that fast-jwt's answers (this thread, worker thread) must equal.
+// The whole verifier suite again, every signature checked by jose on WebCrypto's thread pool;
+// verify-token.test.ts runs it with fast-jwt on this thread. Both must give the same answers.
 import { suite } from './helpers.ts';
 
 suite.verifyOn = 'thread-pool';

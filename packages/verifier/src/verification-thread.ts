@@ -1,8 +1,7 @@
-import { RSA_ALGORITHMS, type SigningAlgorithm } from './algorithms.ts';
-
 /**
  * Where a token's signature is checked: `this-thread` (fast-jwt on node:crypto, synchronous),
- * `thread-pool` (jose on WebCrypto, which runs on libuv's threads), or `auto` to choose per token.
+ * `thread-pool` (node:crypto's callback `verify`, which runs on libuv's threads), or `auto` to
+ * choose per token. jose, which judges every refusal, always runs on the pool (WebCrypto).
  */
 export type VerifyOn = 'auto' | 'this-thread' | 'thread-pool';
 
@@ -11,18 +10,17 @@ let startedThisTurn = false;
 let onThreadPoolNow = 0;
 
 /**
- * `auto`: a lone token is checked on this thread, because the hop to the thread pool and back
- * costs this thread more than an RSA signature check itself (≈ 25 µs against ≈ 16 µs for RS256,
- * measured by `npm run bench:verify`); RSA tokens therefore always stay here. When several
- * ECDSA or EdDSA tokens start in the same turn of the event loop, or some are still on the
- * pool, the others go to the pool, whose threads check them on the machine's other cores.
+ * `auto`: a lone token is checked on this thread, where it is answered soonest. When several
+ * tokens start in the same turn of the event loop, or some are still on the pool, the others go
+ * to the pool, whose threads check them on the machine's other cores while this thread goes on
+ * (≈ 14 µs of this thread per token there, against ≈ 16–22 µs for an RS256 check alone and
+ * ≈ 70 µs for ES256, measured by `npm run bench:verify` and docs/decisions.md).
  *
  * @example
- * chooseThread('auto', 'ES256'); // 'this-thread' for the first token of a turn, 'thread-pool' after it
+ * chooseThread('auto'); // 'this-thread' for the first token of a turn, 'thread-pool' after it
  */
-export function chooseThread(mode: VerifyOn, alg: SigningAlgorithm): Exclude<VerifyOn, 'auto'> {
+export function chooseThread(mode: VerifyOn): Exclude<VerifyOn, 'auto'> {
   if (mode !== 'auto') return mode;
-  if (isRsa(alg)) return 'this-thread';
   if (startedThisTurn || onThreadPoolNow > 0) return 'thread-pool';
   startedThisTurn = true;
   queueMicrotask(() => {
@@ -31,16 +29,11 @@ export function chooseThread(mode: VerifyOn, alg: SigningAlgorithm): Exclude<Ver
   return 'this-thread';
 }
 
-/** Runs `work` (a WebCrypto check) counted as on the thread pool until it settles. */
-export async function onThreadPool<T>(work: () => Promise<T>): Promise<T> {
+/** Counts a check as on the thread pool; every call is paired with {@link leftThreadPool}. */
+export function enteredThreadPool(): void {
   onThreadPoolNow++;
-  try {
-    return await work();
-  } finally {
-    onThreadPoolNow--;
-  }
 }
 
-function isRsa(alg: SigningAlgorithm): boolean {
-  return (RSA_ALGORITHMS as readonly string[]).includes(alg);
+export function leftThreadPool(): void {
+  onThreadPoolNow--;
 }

@@ -4,9 +4,10 @@ import type { SigningAlgorithm } from './algorithms.ts';
 import { translateJoseError } from './jose-error.ts';
 import { KeyRing, keyAlgorithmId, type VerificationKey } from './key-ring.ts';
 import { createThisThreadCheck, type ThisThreadCheck } from './this-thread-check.ts';
+import { createThreadPoolCheck, type ThreadPoolCheck } from './thread-pool-check.ts';
 import { inspectToken } from './token-header.ts';
 import { checkSettings, type VerificationSettings } from './verification-settings.ts';
-import { chooseThread, onThreadPool, type VerifyOn } from './verification-thread.ts';
+import { chooseThread, enteredThreadPool, leftThreadPool, type VerifyOn } from './verification-thread.ts';
 import { VerifiedTokenCache } from './verified-token-cache.ts';
 import {
   type FailureContext,
@@ -48,8 +49,9 @@ interface Verifier {
   settings: VerificationSettings;
   cache: VerifiedTokenCache | null;
   verifyOn: VerifyOn;
-  /** Made the first time a key is needed for an algorithm on this thread, then reused. */
+  /** Made the first time a key is needed for an algorithm on each side, then reused. */
   thisThreadChecks: Map<string, ThisThreadCheck>;
+  threadPoolChecks: Map<string, ThreadPoolCheck>;
 }
 
 /**
@@ -76,15 +78,15 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     cache: cacheSize > 0 ? new VerifiedTokenCache(cacheSize) : null,
     verifyOn,
     thisThreadChecks: new Map(),
+    threadPoolChecks: new Map(),
   };
   return {
     verify(token, check = {}) {
       try {
         // Settled at once for a cached token or one checked on this thread: no promise chain.
+        // A promise comes from onThreadPool, which never rejects.
         const answer = verifyToken(verifier, token, check);
-        return answer instanceof Promise
-          ? answer.catch(() => unexpectedFailure(token))
-          : Promise.resolve(answer);
+        return answer instanceof Promise ? answer : Promise.resolve(answer);
       } catch {
         return Promise.resolve(unexpectedFailure(token));
       }
@@ -137,14 +139,46 @@ function verifyToken(
   const candidates = candidateKeys(ring, header.kid as unknown, alg, context);
   if (!Array.isArray(candidates)) return candidates;
 
-  if (chooseThread(verifier.verifyOn, alg) === 'this-thread') {
+  const onThisThread = chooseThread(verifier.verifyOn) === 'this-thread';
+  if (onThisThread) {
     for (const key of candidates) {
       const payload = thisThreadCheck(verifier, key, alg)(token, nowSeconds);
       if (payload) return checkClaims(verifier, token, payload, nowSeconds, check, key.kid, context);
     }
     // Not a yes: jose gives the verdict, with its reason.
   }
-  return onThreadPool(() => verifyWithJose(verifier, token, alg, candidates, now, check, context));
+  return onThreadPool(verifier, token, alg, candidates, now, check, context, onThisThread);
+}
+
+/**
+ * Rules 8–10 with the signature checked on libuv's thread pool: node:crypto's check for a token
+ * that arrived with others, then jose (WebCrypto) for anything but a yes. Never rejects.
+ */
+async function onThreadPool(
+  verifier: Verifier,
+  token: string,
+  alg: SigningAlgorithm,
+  candidates: VerificationKey[],
+  now: Date,
+  check: VerifyCheck,
+  context: () => FailureContext,
+  thisThreadSaidNo: boolean,
+): Promise<VerifyResult> {
+  enteredThreadPool();
+  try {
+    if (!thisThreadSaidNo) {
+      const nowSeconds = epochSeconds(now);
+      for (const key of candidates) {
+        const payload = await threadPoolCheck(verifier, key, alg)(token, nowSeconds);
+        if (payload) return checkClaims(verifier, token, payload, nowSeconds, check, key.kid, context);
+      }
+    }
+    return await verifyWithJose(verifier, token, alg, candidates, now, check, context);
+  } catch {
+    return unexpectedFailure(token);
+  } finally {
+    leftThreadPool();
+  }
 }
 
 /** Rules 8–10 with jose on WebCrypto: the signature is checked on the thread pool. */
@@ -165,6 +199,7 @@ async function verifyWithJose(
       ({ payload } = await jwtVerify(token, cryptoKey, {
         algorithms: [alg],
         // Reversed by jose before checking, so a token lacking both is told about `exp` first.
+        // joseAcceptsClaims holds the fast paths to these same rules: change both together.
         requiredClaims: ['sub', 'exp'],
         clockTolerance: settings.clockToleranceSeconds,
         audience: settings.audience ?? undefined,
@@ -183,13 +218,26 @@ async function verifyWithJose(
 }
 
 function thisThreadCheck(verifier: Verifier, key: VerificationKey, alg: SigningAlgorithm): ThisThreadCheck {
+  return madeOnce(verifier.thisThreadChecks, key, alg, () =>
+    createThisThreadCheck(key, alg, verifier.settings),
+  );
+}
+
+function threadPoolCheck(verifier: Verifier, key: VerificationKey, alg: SigningAlgorithm): ThreadPoolCheck {
+  return madeOnce(verifier.threadPoolChecks, key, alg, () =>
+    createThreadPoolCheck(key, alg, verifier.settings),
+  );
+}
+
+/** A check is made the first time a (key, algorithm) pair needs it, then reused. */
+function madeOnce<T>(made: Map<string, T>, key: VerificationKey, alg: SigningAlgorithm, make: () => T): T {
   const id = keyAlgorithmId(key, alg);
-  let made = verifier.thisThreadChecks.get(id);
-  if (!made) {
-    made = createThisThreadCheck(key, alg, verifier.settings);
-    verifier.thisThreadChecks.set(id, made);
+  let check = made.get(id);
+  if (check === undefined) {
+    check = make();
+    made.set(id, check);
   }
-  return made;
+  return check;
 }
 
 /** Rule 8: the key named by `kid`, or without one every key that allows `alg`. */

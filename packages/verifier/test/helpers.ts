@@ -18,7 +18,8 @@ import {
 
 /**
  * Where the suite's verifiers check signatures: verify-token.test.ts runs on this thread
- * (fast-jwt), verify-token.thread-pool.test.ts sets `thread-pool` (jose) and runs it again.
+ * (fast-jwt), verify-token.thread-pool.test.ts sets `thread-pool` (node:crypto's callback
+ * `verify`) and runs it again.
  */
 export const suite: { verifyOn: VerifyOn } = { verifyOn: 'this-thread' };
 

@@ -1,5 +1,6 @@
-// The whole verifier suite again, every signature checked by jose on WebCrypto's thread pool;
-// verify-token.test.ts runs it with fast-jwt on this thread. Both must give the same answers.
+// The whole verifier suite again, every signature checked on libuv's thread pool (node:crypto,
+// then jose for anything but a yes); verify-token.test.ts runs it with fast-jwt on this thread.
+// Both must give the same answers.
 import { suite } from './helpers.ts';
 
 suite.verifyOn = 'thread-pool';

@@ -103,7 +103,7 @@ function checkKey(key: VerificationKey): VerificationKey {
 }
 
 /** One string per (key, algorithm) pair, for per-pair memos: a NUL cannot occur in an algorithm name. */
-export function keyAlgorithmId(key: VerificationKey, alg: string): string {
+function keyAlgorithmId(key: VerificationKey, alg: string): string {
   return `${alg}\u0000${key.kid}`;
 }
 

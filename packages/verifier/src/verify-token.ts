@@ -1,11 +1,11 @@
-import { LIMITS } from '@signet/protocol';
+import { type JwtErrorReason, LIMITS } from '@signet/protocol';
 import { type JWTPayload, jwtVerify } from 'jose';
-import type { SigningAlgorithm } from './algorithms.ts';
+import { ChecksPerKey } from './checks-per-key.ts';
 import { translateJoseError } from './jose-error.ts';
-import { KeyRing, keyAlgorithmId, type VerificationKey } from './key-ring.ts';
+import { KeyRing, type VerificationKey } from './key-ring.ts';
 import { createThisThreadCheck, type ThisThreadCheck } from './this-thread-check.ts';
 import { createThreadPoolCheck, type ThreadPoolCheck } from './thread-pool-check.ts';
-import { inspectToken } from './token-header.ts';
+import { type InspectedToken, inspectToken } from './token-header.ts';
 import { checkSettings, type VerificationSettings } from './verification-settings.ts';
 import { chooseThread, enteredThreadPool, leftThreadPool, type VerifyOn } from './verification-thread.ts';
 import { VerifiedTokenCache } from './verified-token-cache.ts';
@@ -49,9 +49,8 @@ interface Verifier {
   settings: VerificationSettings;
   cache: VerifiedTokenCache | null;
   verifyOn: VerifyOn;
-  /** Made the first time a key is needed for an algorithm on each side, then reused. */
-  thisThreadChecks: Map<string, ThisThreadCheck>;
-  threadPoolChecks: Map<string, ThreadPoolCheck>;
+  thisThreadChecks: ChecksPerKey<ThisThreadCheck>;
+  threadPoolChecks: ChecksPerKey<ThreadPoolCheck>;
 }
 
 /**
@@ -72,13 +71,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   }
   const verifyOn = options.verifyOn ?? 'auto';
   if (!VERIFY_ON.includes(verifyOn)) throw new TypeError(`verifyOn must be one of ${VERIFY_ON.join(', ')}`);
+  const settings = checkSettings(options.settings);
   const verifier: Verifier = {
     ring: new KeyRing(options.keys),
-    settings: checkSettings(options.settings),
+    settings,
     cache: cacheSize > 0 ? new VerifiedTokenCache(cacheSize) : null,
     verifyOn,
-    thisThreadChecks: new Map(),
-    threadPoolChecks: new Map(),
+    thisThreadChecks: new ChecksPerKey(createThisThreadCheck, settings),
+    threadPoolChecks: new ChecksPerKey(createThreadPoolCheck, settings),
   };
   return {
     verify(token, check = {}) {
@@ -130,24 +130,36 @@ function verifyToken(
 
   const inspected = inspectToken(token);
   if ('ok' in inspected) return inspected;
-  const { header, alg } = inspected;
-  const context = () => failureContext(header, token);
+  const attempt: Attempt = { token, ...inspected, now, nowSeconds, check };
 
   if (ring.size === 0) {
-    return jwtFailure('no_keys_registered', 'The app has no registered public keys', context());
+    return jwtFailure('no_keys_registered', 'The app has no registered public keys', claimedBy(attempt));
   }
-  const candidates = candidateKeys(ring, header.kid as unknown, alg, context);
+  const candidates = candidateKeys(ring, attempt);
   if (!Array.isArray(candidates)) return candidates;
 
   const onThisThread = chooseThread(verifier.verifyOn) === 'this-thread';
   if (onThisThread) {
     for (const key of candidates) {
-      const payload = thisThreadCheck(verifier, key, alg)(token, nowSeconds);
-      if (payload) return checkClaims(verifier, token, payload, nowSeconds, check, key.kid, context);
+      const payload = verifier.thisThreadChecks.for(key, attempt.alg)(token, nowSeconds);
+      if (payload) return checkClaims(verifier, attempt, payload, key.kid);
     }
     // Not a yes: jose gives the verdict, with its reason.
   }
-  return onThreadPool(verifier, token, alg, candidates, now, check, context, onThisThread);
+  return onThreadPool(verifier, attempt, candidates, onThisThread);
+}
+
+/** One token on its way through the rules, with the request's clock and subject. */
+interface Attempt extends InspectedToken {
+  token: string;
+  now: Date;
+  nowSeconds: number;
+  check: VerifyCheck;
+}
+
+/** What a failure shows of the token: its kid and subject as claimed, never verified. */
+function claimedBy({ header, token }: Attempt): FailureContext {
+  return failureContext(header, token);
 }
 
 /**
@@ -156,26 +168,24 @@ function verifyToken(
  */
 async function onThreadPool(
   verifier: Verifier,
-  token: string,
-  alg: SigningAlgorithm,
+  attempt: Attempt,
   candidates: VerificationKey[],
-  now: Date,
-  check: VerifyCheck,
-  context: () => FailureContext,
   thisThreadSaidNo: boolean,
 ): Promise<VerifyResult> {
   enteredThreadPool();
   try {
     if (!thisThreadSaidNo) {
-      const nowSeconds = epochSeconds(now);
       for (const key of candidates) {
-        const payload = await threadPoolCheck(verifier, key, alg)(token, nowSeconds);
-        if (payload) return checkClaims(verifier, token, payload, nowSeconds, check, key.kid, context);
+        const payload = await verifier.threadPoolChecks.for(key, attempt.alg)(
+          attempt.token,
+          attempt.nowSeconds,
+        );
+        if (payload) return checkClaims(verifier, attempt, payload, key.kid);
       }
     }
-    return await verifyWithJose(verifier, token, alg, candidates, now, check, context);
+    return await verifyWithJose(verifier, attempt, candidates);
   } catch {
-    return unexpectedFailure(token);
+    return unexpectedFailure(attempt.token);
   } finally {
     leftThreadPool();
   }
@@ -184,14 +194,11 @@ async function onThreadPool(
 /** Rules 8–10 with jose on WebCrypto: the signature is checked on the thread pool. */
 async function verifyWithJose(
   verifier: Verifier,
-  token: string,
-  alg: SigningAlgorithm,
+  attempt: Attempt,
   candidates: VerificationKey[],
-  now: Date,
-  check: VerifyCheck,
-  context: () => FailureContext,
 ): Promise<VerifyResult> {
   const { ring, settings } = verifier;
+  const { token, alg, now } = attempt;
   for (const key of candidates) {
     let payload: JWTPayload;
     try {
@@ -210,121 +217,104 @@ async function verifyWithJose(
       const { reason, message } = translateJoseError(error);
       // Without a kid, several keys may fit; only when none verifies is the signature wrong.
       if (reason === 'signature_invalid') continue;
-      return jwtFailure(reason, message, { ...context(), kid: key.kid });
+      return jwtFailure(reason, message, { ...claimedBy(attempt), kid: key.kid });
     }
-    return checkClaims(verifier, token, payload, epochSeconds(now), check, key.kid, context);
+    return checkClaims(verifier, attempt, payload, key.kid);
   }
-  return jwtFailure('signature_invalid', 'The signature does not match any registered key', context());
-}
-
-function thisThreadCheck(verifier: Verifier, key: VerificationKey, alg: SigningAlgorithm): ThisThreadCheck {
-  return madeOnce(verifier.thisThreadChecks, key, alg, () =>
-    createThisThreadCheck(key, alg, verifier.settings),
+  return jwtFailure(
+    'signature_invalid',
+    'The signature does not match any registered key',
+    claimedBy(attempt),
   );
-}
-
-function threadPoolCheck(verifier: Verifier, key: VerificationKey, alg: SigningAlgorithm): ThreadPoolCheck {
-  return madeOnce(verifier.threadPoolChecks, key, alg, () =>
-    createThreadPoolCheck(key, alg, verifier.settings),
-  );
-}
-
-/** A check is made the first time a (key, algorithm) pair needs it, then reused. */
-function madeOnce<T>(made: Map<string, T>, key: VerificationKey, alg: SigningAlgorithm, make: () => T): T {
-  const id = keyAlgorithmId(key, alg);
-  let check = made.get(id);
-  if (check === undefined) {
-    check = make();
-    made.set(id, check);
-  }
-  return check;
 }
 
 /** Rule 8: the key named by `kid`, or without one every key that allows `alg`. */
-function candidateKeys(
-  ring: KeyRing,
-  kid: unknown,
-  alg: SigningAlgorithm,
-  context: () => FailureContext,
-): VerificationKey[] | JwtFailure {
+function candidateKeys(ring: KeyRing, attempt: Attempt): VerificationKey[] | JwtFailure {
+  const { alg } = attempt;
+  const kid: unknown = attempt.header.kid;
   if (kid === undefined) {
     const keys = ring.withAlgorithm(alg);
-    if (keys.length === 0) return jwtFailure('key_not_found', `No registered key verifies ${alg}`, context());
-    return keys;
+    if (keys.length > 0) return keys;
+    return jwtFailure('key_not_found', `No registered key verifies ${alg}`, claimedBy(attempt));
   }
   if (typeof kid !== 'string') {
-    return jwtFailure('key_not_found', 'The token\'s "kid" is not a string', context());
+    return jwtFailure('key_not_found', 'The token\'s "kid" is not a string', claimedBy(attempt));
   }
   const key = ring.byKid(kid);
   if (!key) {
-    return jwtFailure('key_not_found', `No registered key has the kid "${kid.slice(0, 64)}"`, context());
+    return jwtFailure(
+      'key_not_found',
+      `No registered key has the kid "${kid.slice(0, 64)}"`,
+      claimedBy(attempt),
+    );
   }
   if (!key.algorithms.includes(alg)) {
     return jwtFailure(
       'algorithm_not_allowed',
       `Key "${key.kid}" verifies ${key.algorithms.join(', ')}, not ${alg}`,
-      context(),
+      claimedBy(attempt),
     );
   }
   return [key];
 }
 
 /** Rule 10: what the libraries leave to us, on the very payload object that was verified. */
-function checkClaims(
-  verifier: Verifier,
-  token: string,
+function checkClaims(verifier: Verifier, attempt: Attempt, payload: JWTPayload, kid: string): VerifyResult {
+  const { settings, cache } = verifier;
+  const refusal = claimsRefusal(payload, attempt.nowSeconds, settings);
+  // The context is built only for a failure: decoding the claims again is wasted on a success.
+  if (refusal) return jwtFailure(refusal.reason, refusal.message, { ...claimedBy(attempt), kid });
+  const verified = { kid, subject: payload.sub as string, expiresAt: payload.exp as number };
+  // Remembered before the subject check: that check depends on the request, not the token.
+  cache?.remember(attempt.token, verified, attempt.nowSeconds);
+  if (!subjectMatches(verified.subject, attempt.check.expectedSubject)) {
+    return subjectMismatch({ ...claimedBy(attempt), kid });
+  }
+  return { ok: true, ...verified, cached: false };
+}
+
+const TIME_CLAIMS = ['exp', 'iat', 'nbf'] as const;
+
+/** Why Signet refuses claims that jose accepted, or null when it does not. */
+function claimsRefusal(
   payload: JWTPayload,
   now: number,
-  check: VerifyCheck,
-  kid: string,
-  claimed: () => FailureContext,
-): VerifyResult {
-  const { settings, cache } = verifier;
-  // Built only for a failure: decoding the claims again for display is wasted on a success.
-  const context = () => ({ ...claimed(), kid });
-  const { exp, iat, nbf, sub } = payload;
-  // Numbers already (jose's rule, also applied on this thread), but JSON's 1e400 is Infinity.
-  for (const [claim, value] of [
-    ['exp', exp],
-    ['iat', iat],
-    ['nbf', nbf],
-  ] as const) {
+  settings: VerificationSettings,
+): { reason: JwtErrorReason; message: string } | null {
+  // Numbers already (jose's rule, also applied by the fast paths), but JSON's 1e400 is Infinity.
+  for (const claim of TIME_CLAIMS) {
+    const value = payload[claim];
     if (value !== undefined && !Number.isFinite(value)) {
-      return jwtFailure('claim_invalid', `The "${claim}" claim must be a finite number`, context());
+      return { reason: 'claim_invalid', message: `The "${claim}" claim must be a finite number` };
     }
   }
+  const { exp, iat, sub } = payload;
   if (typeof exp !== 'number') {
-    return jwtFailure('exp_missing', 'The token has no "exp" claim; it must expire', context());
+    return { reason: 'exp_missing', message: 'The token has no "exp" claim; it must expire' };
   }
   // jose checks iat only when given maxTokenAge, which would also make iat mandatory.
   if (iat !== undefined && iat > now + settings.clockToleranceSeconds) {
-    return jwtFailure(
-      'issued_in_future',
-      'The token was issued in the future ("iat" is ahead of the clock)',
-      context(),
-    );
+    return {
+      reason: 'issued_in_future',
+      message: 'The token was issued in the future ("iat" is ahead of the clock)',
+    };
   }
   const maxLifetime = settings.maxTokenLifetimeSeconds;
   if (maxLifetime !== null) {
     if (iat === undefined) {
-      return jwtFailure(
-        'claim_invalid',
-        'The app limits token lifetime, so the token needs an "iat" claim',
-        context(),
-      );
+      return {
+        reason: 'claim_invalid',
+        message: 'The app limits token lifetime, so the token needs an "iat" claim',
+      };
     }
     if (exp - iat > maxLifetime) {
-      return jwtFailure('lifetime_too_long', `The token lives longer than ${maxLifetime} seconds`, context());
+      return { reason: 'lifetime_too_long', message: `The token lives longer than ${maxLifetime} seconds` };
     }
   }
   if (typeof sub !== 'string' || sub === '') {
-    return jwtFailure('claim_invalid', 'The "sub" claim must be a non-empty string', context());
+    return { reason: 'claim_invalid', message: 'The "sub" claim must be a non-empty string' };
   }
-  const verified = { kid, subject: sub, expiresAt: exp };
-  // Remembered before the subject check: that check depends on the request, not the token.
-  cache?.remember(token, verified, now);
-  if (!subjectMatches(sub, check.expectedSubject)) return subjectMismatch(context());
-  return { ok: true, ...verified, cached: false };
+  return null;
 }
 
 /** Rule 10's last step, also applied to cache hits: exact, case-sensitive equality. */

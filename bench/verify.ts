@@ -8,8 +8,9 @@
  * "In flight" means kept in flight: a new call starts as each one ends, as requests keep coming
  * to a loaded server. Three ceilings for reading the figures: node:crypto's callback `verify`
  * alone with 64 in flight (the thread-pool side can do no better), jose's own jwtVerify with 64
- * in flight (what WebCrypto's pool gives), and SHA-256 of the token alone (a cache keyed by it
- * can do no better).
+ * in flight (what WebCrypto's pool gives), SHA-256 of the token alone (a cache keyed by it
+ * can do no better), and the promise round trip alone: a verifier answering a constant at once,
+ * called exactly as the cached measure calls Signet's (no cache behind this API can do better).
  *
  *   npm run bench:verify         BENCH_VERIFY_MS=1000 per measure (default 600)
  */
@@ -90,6 +91,8 @@ async function measure(alg: 'ES256' | 'RS256' | 'EdDSA') {
   };
   await check(uncached);
   await check(cached);
+  const answer = await cached.verify(token, { expectedSubject: 'user-1' });
+  const answersAtOnce: typeof uncached = { verify: () => Promise.resolve(answer) };
   const raw = rawVerifier(alg, createPublicKey(pem), token);
   const joseKey = await importSPKI(pem, alg);
   // Each side measures itself and gives calls per second.
@@ -113,6 +116,11 @@ async function measure(alg: 'ES256' | 'RS256' | 'EdDSA') {
         for (let i = 0; i < 100; i++) hash('sha256', token, 'base64url');
         return 100;
       }),
+    promiseAlone: () =>
+      rate(async () => {
+        for (let i = 0; i < 100; i++) await check(answersAtOnce);
+        return 100;
+      }),
   };
   const best: Record<keyof typeof sides, number> = {
     raw: 0,
@@ -122,6 +130,7 @@ async function measure(alg: 'ES256' | 'RS256' | 'EdDSA') {
     rawConcurrent: 0,
     joseConcurrent: 0,
     sha256: 0,
+    promiseAlone: 0,
   };
   const order = [
     'raw',
@@ -134,6 +143,7 @@ async function measure(alg: 'ES256' | 'RS256' | 'EdDSA') {
     'rawConcurrent',
     'joseConcurrent',
     'sha256',
+    'promiseAlone',
   ] as const;
   for (let round = 0; round < 2; round++) {
     for (const name of order) best[name] = Math.max(best[name], await sides[name]());
@@ -150,6 +160,7 @@ async function measure(alg: 'ES256' | 'RS256' | 'EdDSA') {
     rawConcurrentRatio: Number((best.rawConcurrent / best.raw).toFixed(2)),
     joseConcurrentRatio: Number((best.joseConcurrent / best.raw).toFixed(2)),
     sha256Ratio: Number((best.sha256 / best.raw).toFixed(1)),
+    promiseAloneRatio: Number((best.promiseAlone / best.raw).toFixed(1)),
   };
   process.stderr.write(`${alg}: done\n`);
   return row;

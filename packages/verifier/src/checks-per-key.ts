@@ -2,6 +2,13 @@ import type { SigningAlgorithm } from './algorithms.ts';
 import type { VerificationKey } from './key-ring.ts';
 import type { VerificationSettings } from './verification-settings.ts';
 
+/** createThisThreadCheck or createThreadPoolCheck. */
+type MakeCheck<Check> = (
+  key: VerificationKey,
+  alg: SigningAlgorithm,
+  settings: VerificationSettings,
+) => Check;
+
 /**
  * One side's signature checks (this thread, or the thread pool), made the first time a key is
  * needed for an algorithm and reused after. Found by the ring's own key object, then by
@@ -13,13 +20,10 @@ import type { VerificationSettings } from './verification-settings.ts';
  */
 export class ChecksPerKey<Check> {
   readonly #made = new Map<VerificationKey, Map<SigningAlgorithm, Check>>();
-  readonly #make: (key: VerificationKey, alg: SigningAlgorithm, settings: VerificationSettings) => Check;
+  readonly #make: MakeCheck<Check>;
   readonly #settings: VerificationSettings;
 
-  constructor(
-    make: (key: VerificationKey, alg: SigningAlgorithm, settings: VerificationSettings) => Check,
-    settings: VerificationSettings,
-  ) {
+  constructor(make: MakeCheck<Check>, settings: VerificationSettings) {
     this.#make = make;
     this.#settings = settings;
   }

@@ -114,10 +114,8 @@ function keyAlgorithmId(key: VerificationKey, alg: string): string {
 export function nodePublicKey(key: VerificationKey): KeyObject | null {
   try {
     const publicKey = createPublicKey({ key: key.jwk as JsonWebKey, format: 'jwk' });
-    const bits = publicKey.asymmetricKeyDetails?.modulusLength;
-    return publicKey.asymmetricKeyType === 'rsa' && !(bits !== undefined && bits >= LIMITS.minRsaBits)
-      ? null
-      : publicKey;
+    const bits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
+    return publicKey.asymmetricKeyType === 'rsa' && bits < LIMITS.minRsaBits ? null : publicKey;
   } catch {
     return null;
   }

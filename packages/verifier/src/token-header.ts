@@ -42,7 +42,8 @@ export function inspectToken(token: string): InspectedToken | JwtFailure {
   if (!segments.every(isBase64url)) {
     return jwtFailure('malformed', 'A part of the token is not valid base64url', failureContext(null, token));
   }
-  const known = passedHeaders.get(segments[0] as string);
+  const encodedHeader = segments[0] as string;
+  const known = passedHeaders.get(encodedHeader);
   if (known) return known;
   let header: ProtectedHeaderParameters;
   try {
@@ -57,7 +58,7 @@ export function inspectToken(token: string): InspectedToken | JwtFailure {
   const inspected = inspectHeader(Object.freeze(header), token);
   if (!('ok' in inspected)) {
     if (passedHeaders.size >= PASSED_HEADERS_KEPT) passedHeaders.clear();
-    passedHeaders.set(segments[0] as string, inspected);
+    passedHeaders.set(encodedHeader, inspected);
   }
   return inspected;
 }

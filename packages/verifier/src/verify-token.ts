@@ -115,7 +115,7 @@ function verifyToken(
   const nowSeconds = epochSeconds(now);
 
   // Looked up before any decoding: only a token that passed every check is remembered, so the
-  // same string needs no second inspection (the length test keeps huge strings from being hashed).
+  // same string needs no second inspection (a token over the size limit was never remembered).
   const cached = token.length <= LIMITS.maxTokenBytes ? cache?.recall(token) : undefined;
   if (cached) {
     const tolerance = settings.clockToleranceSeconds;

@@ -658,6 +658,30 @@ describe('verified-token cache', () => {
     expect(await app.verify(early, check('alice', later))).toMatchObject({ ok: true, cached: false });
   });
 
+  // The cache finds an entry by the signature's end and compares the whole token (a hit must be
+  // the very token that was verified); these fail if the comparison is dropped or shortened.
+  it('a cached token with its payload replaced is verified afresh and refused', async () => {
+    for (const key of [es, rsa]) {
+      const app = verifierFor([key]);
+      const token = await sign(key);
+      await app.verify(token, check());
+      const [header, , signature] = token.split('.');
+      const forged = `${header}.${encodePart(claims({ sub: 'mallory' }))}.${signature}`;
+      expectFailure(await app.verify(forged, check('mallory')), 'INVALID_SIGNATURE', 'signature_invalid');
+      expect(await app.verify(token, check())).toMatchObject({ ok: true, cached: true });
+    }
+  });
+
+  it('a cached token with one character changed anywhere is not recalled', async () => {
+    const app = verifierFor([es]);
+    const token = await sign(es);
+    await app.verify(token, check());
+    for (const at of [0, token.indexOf('.') + 1, token.length - 23]) {
+      const changed = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
+      expect(await app.verify(changed, check())).toMatchObject({ ok: false });
+    }
+  });
+
   it('cacheSize 0 turns it off', async () => {
     const app = verifierFor([es], {}, 0);
     const token = await sign(es);

@@ -44,7 +44,11 @@ export class VerifiedTokenCache {
   readonly #entries: LRUCache<string, Entry>;
 
   constructor(size: number, maxHeldChars = MAX_HELD_CHARS) {
-    this.#entries = new LRUCache({ max: size, maxSize: maxHeldChars, sizeCalculation: (entry) => entry.token.length });
+    this.#entries = new LRUCache({
+      max: size,
+      maxSize: maxHeldChars,
+      sizeCalculation: (entry) => entry.token.length,
+    });
   }
 
   recall(token: string): VerifiedToken | undefined {

@@ -36,7 +36,8 @@ describe('VerifiedTokenCache', () => {
     const cache = new VerifiedTokenCache(100, 1_000);
     const tokens = Array.from({ length: 5 }, (_, i) => `${'x'.repeat(380)}.${i}`.padEnd(400, `${i}`));
     for (const token of tokens) cache.remember(token, verified('alice'), NOW_S);
-    expect(tokens.map((token) => cache.recall(token) !== undefined)).toEqual([false, false, false, true, true]);
+    const held = tokens.map((token) => cache.recall(token) !== undefined);
+    expect(held).toEqual([false, false, false, true, true]);
     const tooLong = `${'y'.repeat(1_001)}.z`;
     cache.remember(tooLong, verified('alice'), NOW_S);
     expect(cache.recall(tooLong)).toBeUndefined();

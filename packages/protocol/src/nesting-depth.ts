@@ -7,15 +7,26 @@
  * nestingDepth({ a: [1] }, 64); // 2
  */
 export function nestingDepth(value: unknown, max: number): number {
+  if (!isContainer(value)) return 0;
   let deepest = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (typeof node !== 'object' || node === null) continue;
-    const level = depth + 1;
-    if (level > deepest) deepest = level;
+  // Two parallel stacks, and only containers pushed: scalars, most of any event, cost nothing.
+  const nodes: object[] = [value];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop() as object;
+    const depth = depths.pop() as number;
+    if (depth > deepest) deepest = depth;
     if (deepest > max) return deepest;
-    for (const child of Object.values(node)) stack.push([child, level]);
+    for (const child of Object.values(node)) {
+      if (isContainer(child)) {
+        nodes.push(child);
+        depths.push(depth + 1);
+      }
+    }
   }
   return deepest;
+}
+
+function isContainer(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
 }

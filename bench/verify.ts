@@ -10,8 +10,9 @@
  * to a loaded server. Four figures for reading the results: node:crypto's callback `verify`
  * alone with 64 in flight (the thread-pool side can do no better), jose's own jwtVerify with 64
  * in flight (what WebCrypto's pool gives), SHA-256 of the token alone (a cache keyed by a hash
- * could do no better, which is why Signet's is not keyed so), and the promise round trip alone: a verifier answering a constant at once,
- * called exactly as the cached measure calls Signet's (no cache behind this API can do better).
+ * could do no better, which is why Signet's is not keyed so), and the promise round trip alone:
+ * a verifier answering a constant at once, called exactly as the cached measure calls Signet's
+ * (no cache behind this API can do better).
  *
  *   npm run bench:verify         BENCH_VERIFY_MS=1000 per measure (default 600)
  */

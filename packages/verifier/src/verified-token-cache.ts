@@ -23,7 +23,7 @@ const MAX_ENTRY_SECONDS = 24 * 60 * 60;
 const INDEX_CHARS = 22;
 
 /** Characters of token text one cache may hold, whatever its entry count: 8 MiB at most. */
-export const MAX_HELD_CHARS = 8 * 1024 * 1024;
+const MAX_HELD_CHARS = 8 * 1024 * 1024;
 
 /**
  * An LRU of verified tokens, so that an SDK resending one token with every batch pays for one

@@ -34,9 +34,16 @@ export const REQUEST_ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { type: 'request', status: 415, reasons: ['not_json'] },
   BATCH_TOO_LARGE: { type: 'request', status: 413, reasons: ['body_too_large', 'too_many_events'] },
   APP_NOT_FOUND: { type: 'request', status: 404, reasons: ['unknown_app'] },
-  RATE_LIMITED: { type: 'request', status: 429, reasons: ['app_limit', 'client_limit'] },
+  RATE_LIMITED: {
+    type: 'request',
+    status: 429,
+    reasons: ['app_limit', 'client_limit', 'admin_failures'],
+  },
+  REQUEST_TIMEOUT: { type: 'request', status: 408, reasons: ['request_timeout'] },
+  URI_TOO_LONG: { type: 'request', status: 414, reasons: ['uri_too_long'] },
   HEADERS_TOO_LARGE: { type: 'request', status: 431, reasons: ['headers_too_large'] },
   ADMIN_UNAUTHORIZED: { type: 'request', status: 401, reasons: ['missing', 'invalid'] },
+  METRICS_UNAUTHORIZED: { type: 'request', status: 401, reasons: ['missing', 'invalid'] },
   CSRF_REJECTED: { type: 'request', status: 403, reasons: ['csrf_header_missing', 'origin_mismatch'] },
   INVALID_REQUEST: {
     type: 'request',

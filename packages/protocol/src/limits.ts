@@ -23,6 +23,9 @@ export const LIMITS = {
   /** Default and bounds of an app's clock tolerance, in seconds. */
   defaultClockToleranceSeconds: 60,
   maxClockToleranceSeconds: 300,
+  /** Default and bound of an app's maximum token lifetime (`lifetime_too_long` beyond), in seconds. */
+  defaultMaxTokenLifetimeSeconds: 30 * 86_400,
+  maxTokenLifetimeSeconds: 365 * 86_400,
   /** `GET …/events` page size: default and maximum. */
   defaultEventsPageSize: 100,
   maxEventsPageSize: 1000,

@@ -12,7 +12,7 @@ export interface AppsTable {
   audience: string | null;
   issuer: string | null;
   clock_tolerance_seconds: number;
-  max_token_lifetime_seconds: number | null;
+  max_token_lifetime_seconds: number;
   created_at: number;
   updated_at: number;
 }
@@ -42,6 +42,11 @@ export interface EventsTable {
   anonymous_id: string | null;
   session_id: string | null;
   batch_id: string;
+  /**
+   * Who sent the event, as duplicate detection sees it: `verified:<userId>`, `claimed:<userId>`
+   * (unverified or not checked) or `anonymous:<anonymousId>`. Event ids are unique per sender.
+   */
+  sender: string;
   sdk_name: string | null;
   sdk_version: string | null;
   /** 1 verified, 0 unverified, null anonymous or not checked. */
@@ -54,8 +59,10 @@ export interface EventsTable {
 export interface UsersTable {
   app_id: string;
   user_id: string;
-  /** JSON object of merged attributes. */
+  /** JSON object of the attributes merged from verified batches only. */
   attributes: string;
+  /** JSON object of the attributes merged from unverified or unchecked batches, kept apart. */
+  unverified_attributes: string;
   first_seen: number;
   last_seen: number;
 }
@@ -93,6 +100,13 @@ export interface AuthFailuresTable {
   sdk_version: string | null;
 }
 
+export interface AdminSessionsTable {
+  /** SHA-256 (hex) of the session cookie's random part: the cookie itself is never stored. */
+  id_hash: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -107,4 +121,5 @@ export interface Database {
   auth_outcomes: AuthOutcomesTable;
   auth_failures: AuthFailuresTable;
   settings: SettingsTable;
+  admin_sessions: AdminSessionsTable;
 }

@@ -1,9 +1,10 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 import * as initial from './001-initial.ts';
+import * as senderScope from './002-sender-scope.ts';
 
 /** Every migration in order; each receives the dialect so one list serves both backends. */
-const MIGRATIONS = { '001-initial': initial };
+const MIGRATIONS = { '001-initial': initial, '002-sender-scope': senderScope };
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {

@@ -40,7 +40,7 @@ export async function verifyToken(
       audience: options.audience ?? null,
       issuer: options.issuer ?? null,
       clockToleranceSeconds: options.clockToleranceSeconds ?? LIMITS.defaultClockToleranceSeconds,
-      maxTokenLifetimeSeconds: options.maxTokenLifetimeSeconds ?? null,
+      maxTokenLifetimeSeconds: options.maxTokenLifetimeSeconds ?? LIMITS.defaultMaxTokenLifetimeSeconds,
     },
     cacheSize: 0,
   });

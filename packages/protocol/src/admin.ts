@@ -10,7 +10,8 @@ export interface JwtSettings {
   audience: string | null;
   issuer: string | null;
   clockToleranceSeconds: number;
-  maxTokenLifetimeSeconds: number | null;
+  /** Longest `exp − iat` (or `exp − now` without `iat`) accepted; default 30 days, at most 1 year. */
+  maxTokenLifetimeSeconds: number;
 }
 
 /** Body of `PUT /admin/v1/apps/:appId/jwt`: `mode` plus any settings to change. */
@@ -19,6 +20,7 @@ export interface JwtSettingsUpdate {
   audience?: string | null;
   issuer?: string | null;
   clockToleranceSeconds?: number;
+  /** null sets the default (30 days). */
   maxTokenLifetimeSeconds?: number | null;
 }
 
@@ -69,7 +71,10 @@ export interface StoredEvent {
 
 export interface UserProfile {
   userId: string;
+  /** Merged from verified batches only. */
   attributes: { [key: string]: JsonValue };
+  /** Merged from batches whose token failed or was not checked: never part of `attributes`. */
+  unverifiedAttributes: { [key: string]: JsonValue };
   firstSeen: string;
   lastSeen: string;
 }

@@ -43,6 +43,7 @@ export function userToWire(row: UserRow): UserProfile {
   return {
     userId: row.userId,
     attributes: row.attributes,
+    unverifiedAttributes: row.unverifiedAttributes,
     firstSeen: iso(row.firstSeen),
     lastSeen: iso(row.lastSeen),
   };

@@ -9,7 +9,7 @@ const JWT: JwtSettings = {
   audience: null,
   issuer: null,
   clockToleranceSeconds: 60,
-  maxTokenLifetimeSeconds: null,
+  maxTokenLifetimeSeconds: 2_592_000,
 };
 
 for (const backend of BACKENDS) {

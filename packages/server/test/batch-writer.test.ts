@@ -13,7 +13,7 @@ const JWT: JwtSettings = {
   audience: null,
   issuer: null,
   clockToleranceSeconds: 60,
-  maxTokenLifetimeSeconds: null,
+  maxTokenLifetimeSeconds: 2_592_000,
 };
 const T0 = Date.UTC(2026, 10, 28, 10);
 
@@ -82,22 +82,25 @@ for (const backend of BACKENDS) {
       const shared = [track('s1'), track('s2')];
       const results = await Promise.all([
         store.storeBatch(batch('alice', [...shared, track('a1')])),
-        // Concurrent: these go in one group (PostgreSQL: the next, after alice's), one repeating
-        // an id of another in the same group (x1) and one repeating an id within itself (c1).
+        // Concurrent: these go in one group (PostgreSQL: the next, after alice's). Ids are unique
+        // per sender: alice's x1 is new though bob sends x1 in the same group, while bob repeating
+        // his own x1 in the group and carol repeating c1 within her batch are duplicates.
         store.storeBatch(batch('bob', [track('b1'), track('x1')])),
         store.storeBatch(batch('alice', [...shared, track('x1')])),
         store.storeBatch(batch('carol', [track('c1'), track('c1')])),
+        store.storeBatch(batch('bob', [track('x1')])),
       ]);
       expect(results).toEqual([
         { accepted: 3, duplicates: 0 },
         { accepted: 2, duplicates: 0 },
-        { accepted: 0, duplicates: 3 },
+        { accepted: 1, duplicates: 2 },
         { accepted: 1, duplicates: 1 },
+        { accepted: 0, duplicates: 1 },
       ]);
       expect(await store.authStats('app_1', 0)).toEqual([
-        expect.objectContaining({ outcome: 'verified', batches: 4, events: 10 }),
+        expect.objectContaining({ outcome: 'verified', batches: 5, events: 11 }),
       ]);
-      expect((await store.listKeys('app_1'))[0]).toMatchObject({ useCount: 4, lastUsedAt: T0 });
+      expect((await store.listKeys('app_1'))[0]).toMatchObject({ useCount: 5, lastUsedAt: T0 });
       expect((await store.getUser('app_1', 'carol'))?.lastSeen).toBe(T0);
     });
 
@@ -114,8 +117,8 @@ for (const backend of BACKENDS) {
       expect(ids).toEqual(expect.arrayContaining(['d1', 'f1', 'f2']));
       expect(ids).not.toContain('e1');
       // Counted once each, though the group may have been written twice (together, then one by one).
-      expect(await store.authStats('app_1', 0)).toEqual([expect.objectContaining({ batches: 6 })]);
-      expect((await store.listKeys('app_1'))[0]?.useCount).toBe(6);
+      expect(await store.authStats('app_1', 0)).toEqual([expect.objectContaining({ batches: 7 })]);
+      expect((await store.listKeys('app_1'))[0]?.useCount).toBe(7);
       expect(await store.getUser('app_1', 'eve')).toBeNull();
     });
   });

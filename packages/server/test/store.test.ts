@@ -8,7 +8,7 @@ const JWT: JwtSettings = {
   audience: null,
   issuer: null,
   clockToleranceSeconds: 60,
-  maxTokenLifetimeSeconds: null,
+  maxTokenLifetimeSeconds: 2_592_000,
 };
 const T0 = Date.UTC(2026, 10, 28, 9, 15);
 
@@ -212,6 +212,70 @@ for (const backend of BACKENDS) {
       expect(user).toMatchObject({ userId: 'u1', firstSeen: T0, lastSeen: T0 + 5 });
       expect(user?.attributes).toEqual({ plan: 'pro', n: 1 });
       expect(await store.getUser('app_1', 'nobody')).toBeNull();
+    });
+
+    it('scopes event ids to their sender: nobody else pre-claims a verified event', async () => {
+      const attrs = (id: string, attributes: Record<string, string>): EventToStore => ({
+        ...track(id),
+        type: 'attributes',
+        name: null,
+        attributes,
+      });
+      const unverified = {
+        verified: false,
+        outcome: { outcome: 'unverified' as const, code: null, reason: null },
+      };
+      // Each claims alice's next ids first: anonymously, as another verified user, and as
+      // alice without a valid token (track and attributes events alike).
+      const claims = [
+        batch([track('x1')], { userId: null, anonymousId: 'anon-1', verified: null }),
+        batch([track('x2')], { userId: 'mallory' }),
+        batch([track('x3'), attrs('x4', { email: 'attacker@example.com' })], {
+          ...unverified,
+          userId: 'alice',
+        }),
+      ];
+      for (const claim of claims) {
+        expect(await store.storeBatch(claim)).toEqual({ accepted: claim.events.length, duplicates: 0 });
+      }
+      const alice = batch(
+        [track('x1'), track('x2'), track('x3'), attrs('x4', { email: 'alice@example.com' })],
+        {
+          userId: 'alice',
+        },
+      );
+      expect(await store.storeBatch(alice)).toEqual({ accepted: 4, duplicates: 0 });
+      // A true re-send by each sender is a duplicate, never stored twice.
+      expect(await store.storeBatch(alice)).toEqual({ accepted: 0, duplicates: 4 });
+      for (const claim of claims) {
+        expect(await store.storeBatch(claim)).toEqual({ accepted: 0, duplicates: claim.events.length });
+      }
+      const rows = await store.listEvents('app_1', { userId: 'alice', limit: 100 });
+      expect(rows.filter((r) => r.verified === true)).toHaveLength(4);
+      expect(rows.filter((r) => r.verified === false)).toHaveLength(2);
+      expect(await store.listEvents('app_1', { limit: 100 })).toHaveLength(4 + 4);
+      expect((await store.getUser('app_1', 'alice'))?.attributes).toEqual({ email: 'alice@example.com' });
+    });
+
+    it('keeps unverified attributes apart from the verified profile', async () => {
+      const attrs = (id: string, attributes: Record<string, string>): EventToStore => ({
+        ...track(id),
+        type: 'attributes',
+        name: null,
+        attributes,
+      });
+      await store.storeBatch(batch([attrs('v1', { email: 'alice@example.com', plan: 'pro' })]));
+      await store.storeBatch(
+        batch([attrs('u1', { email: 'attacker@example.com' })], {
+          verified: false,
+          outcome: { outcome: 'unverified', code: 'TOKEN_NOT_AVAILABLE', reason: 'missing' },
+        }),
+      );
+      // Not checked (mode disabled) is not verified either.
+      await store.storeBatch(batch([attrs('n1', { plan: 'free', lang: 'fr' })], { verified: null }));
+      const user = await store.getUser('app_1', 'u1');
+      expect(user?.attributes).toEqual({ email: 'alice@example.com', plan: 'pro' });
+      expect(user?.unverifiedAttributes).toEqual({ email: 'attacker@example.com', plan: 'free', lang: 'fr' });
     });
 
     it('counts outcomes per hour and keeps the newest failures only', async () => {

@@ -8,7 +8,10 @@ export interface VerificationSettings {
   issuer: string | null;
   /** Leeway for `exp`, `nbf` and `iat`, 0–300 seconds. */
   clockToleranceSeconds: number;
-  /** When set, tokens need `iat` and `exp - iat` may not exceed this. */
+  /**
+   * When set, `exp - iat` may not exceed this (`exp - now` for a token without `iat`): the
+   * server always sets it (30 days unless the app chose otherwise); null means no limit.
+   */
   maxTokenLifetimeSeconds: number | null;
 }
 

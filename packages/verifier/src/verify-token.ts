@@ -299,17 +299,10 @@ function claimsRefusal(
       message: 'The token was issued in the future ("iat" is ahead of the clock)',
     };
   }
+  // Without iat the lifetime still left is what counts: a token that never expires is refused.
   const maxLifetime = settings.maxTokenLifetimeSeconds;
-  if (maxLifetime !== null) {
-    if (iat === undefined) {
-      return {
-        reason: 'claim_invalid',
-        message: 'The app limits token lifetime, so the token needs an "iat" claim',
-      };
-    }
-    if (exp - iat > maxLifetime) {
-      return { reason: 'lifetime_too_long', message: `The token lives longer than ${maxLifetime} seconds` };
-    }
+  if (maxLifetime !== null && exp - (iat ?? now) > maxLifetime) {
+    return { reason: 'lifetime_too_long', message: `The token lives longer than ${maxLifetime} seconds` };
   }
   if (typeof sub !== 'string' || sub === '') {
     return { reason: 'claim_invalid', message: 'The "sub" claim must be a non-empty string' };

@@ -570,15 +570,25 @@ describe('settings', () => {
     }
   });
 
-  it('maxTokenLifetimeSeconds: needs iat, allows exactly the maximum, refuses one second more', async () => {
+  it('maxTokenLifetimeSeconds: exactly the maximum passes, one second more fails; without iat, the time left counts', async () => {
     const app = verifierFor([es], { maxTokenLifetimeSeconds: 600 });
     expectOk(await app.verify(await sign(es, claims({ exp: NOW_S + 600 })), check()), 'main');
     const tooLong = await sign(es, claims({ exp: NOW_S + 601 }));
     expectFailure(await app.verify(tooLong, check()), 'TIME_CONSTRAINT_FAILURE', 'lifetime_too_long');
-    const noIat = await sign(es, { sub: 'alice', exp: NOW_S + 60 });
-    expectFailure(await app.verify(noIat, check()), 'PAYLOAD_CONTENT_MISSING', 'claim_invalid');
-    // Without the setting, iat is optional.
-    expectOk(await verifier.verify(noIat, check()), 'main');
+    const noIat = await sign(es, { sub: 'alice', exp: NOW_S + 600 });
+    expectOk(await app.verify(noIat, check()), 'main');
+    const noIatTooLong = await sign(es, { sub: 'alice', exp: NOW_S + 601 });
+    expectFailure(await app.verify(noIatTooLong, check()), 'TIME_CONSTRAINT_FAILURE', 'lifetime_too_long');
+    // A token that never expires in practice (exp 1e20) is refused with or without iat.
+    for (const payload of [{ sub: 'alice', exp: 1e20 }, claims({ exp: 1e20 })]) {
+      expectFailure(
+        await app.verify(await sign(es, payload), check()),
+        'TIME_CONSTRAINT_FAILURE',
+        'lifetime_too_long',
+      );
+    }
+    // With no maximum (null: the library's choice, never the server's), iat and lifetime are free.
+    expectOk(await verifier.verify(noIatTooLong, check()), 'main');
   });
 
   it('clock tolerance 60: expired by 59 s passes, by 61 s fails', async () => {

@@ -62,7 +62,7 @@ const toDraft = (jwt: JwtSettings): Draft => ({
   audience: jwt.audience ?? '',
   issuer: jwt.issuer ?? '',
   clockTolerance: String(jwt.clockToleranceSeconds),
-  maxLifetime: jwt.maxTokenLifetimeSeconds === null ? '' : String(jwt.maxTokenLifetimeSeconds),
+  maxLifetime: String(jwt.maxTokenLifetimeSeconds),
 });
 
 function SettingsForm({ app, stats, reload }: { app: AppInfo; stats: AuthStats; reload: () => void }) {
@@ -178,13 +178,15 @@ function SettingsForm({ app, stats, reload }: { app: AppInfo; stats: AuthStats; 
               id="jwt-lifetime"
               type="number"
               min={1}
+              max={31_536_000}
               step={1}
               value={draft.maxLifetime}
               onInput={(e) => set({ maxLifetime: e.currentTarget.value })}
               aria-describedby="jwt-lifetime-help"
             />
             <p id="jwt-lifetime-help" class="help">
-              Optional. Refuses tokens whose <code>exp − iat</code> is longer. Empty for no limit.
+              Refuses tokens whose <code>exp − iat</code> (or, without <code>iat</code>, whose time left) is
+              longer. At most 31536000 (1 year); empty puts back the default, 2592000 (30 days).
             </p>
           </div>
         </div>

@@ -67,17 +67,18 @@ export function EventsPage({ appId }: { appId: string }) {
                   <p class="muted small">
                     First seen {dateTime(p.firstSeen)} · last seen {dateTime(p.lastSeen)}
                   </p>
-                  {Object.keys(p.attributes).length === 0 ? (
-                    <p class="muted">No attributes set.</p>
-                  ) : (
-                    <dl class="attributes">
-                      {Object.entries(p.attributes).map(([k, v]) => (
-                        <div key={k}>
-                          <dt class="mono break">{k}</dt>
-                          <dd class="mono break">{JSON.stringify(v)}</dd>
-                        </div>
-                      ))}
-                    </dl>
+                  <Attributes values={p.attributes} empty="No verified attributes." />
+                  {Object.keys(p.unverifiedAttributes).length > 0 && (
+                    <>
+                      <h4>
+                        Unverified attributes <span class="badge unverified">unverified</span>
+                      </h4>
+                      <p class="muted small">
+                        Sent in batches whose token failed or was not checked: kept apart, never part of the
+                        profile above.
+                      </p>
+                      <Attributes values={p.unverifiedAttributes} empty="" />
+                    </>
                   )}
                 </div>
               )
@@ -92,8 +93,9 @@ export function EventsPage({ appId }: { appId: string }) {
               </Empty>
             ) : (
               <ul class="events">
-                {rows.map((e) => (
-                  <EventItem key={e.id} event={e} onUser={filter} />
+                {rows.map((e, i) => (
+                  // Ids are unique per sender, not per app: two senders may share one.
+                  <EventItem key={`${i}:${e.id}`} event={e} onUser={filter} />
                 ))}
               </ul>
             )
@@ -101,6 +103,21 @@ export function EventsPage({ appId }: { appId: string }) {
         </Load>
       </section>
     </div>
+  );
+}
+
+function Attributes({ values, empty }: { values: StoredEvent['attributes']; empty: string }) {
+  const entries = Object.entries(values ?? {});
+  if (entries.length === 0) return <p class="muted">{empty}</p>;
+  return (
+    <dl class="attributes">
+      {entries.map(([k, v]) => (
+        <div key={k}>
+          <dt class="mono break">{k}</dt>
+          <dd class="mono break">{JSON.stringify(v)}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }
 

@@ -32,7 +32,7 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
           audience: null,
           issuer: null,
           clockToleranceSeconds: LIMITS.defaultClockToleranceSeconds,
-          maxTokenLifetimeSeconds: null,
+          maxTokenLifetimeSeconds: LIMITS.defaultMaxTokenLifetimeSeconds,
         } satisfies JwtSettings,
         createdAt: now,
         updatedAt: now,
@@ -70,7 +70,11 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
             audience: nullableText,
             issuer: nullableText,
             clockToleranceSeconds: { type: 'integer', minimum: 0, maximum: LIMITS.maxClockToleranceSeconds },
-            maxTokenLifetimeSeconds: { type: ['integer', 'null'], minimum: 1, maximum: 31_536_000 },
+            maxTokenLifetimeSeconds: {
+              type: ['integer', 'null'],
+              minimum: 1,
+              maximum: LIMITS.maxTokenLifetimeSeconds,
+            },
           },
         },
       },
@@ -84,10 +88,11 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
         audience: body.audience === undefined ? current.jwt.audience : body.audience,
         issuer: body.issuer === undefined ? current.jwt.issuer : body.issuer,
         clockToleranceSeconds: body.clockToleranceSeconds ?? current.jwt.clockToleranceSeconds,
+        // null puts the default back: every app has a maximum lifetime (SPEC §4).
         maxTokenLifetimeSeconds:
           body.maxTokenLifetimeSeconds === undefined
             ? current.jwt.maxTokenLifetimeSeconds
-            : body.maxTokenLifetimeSeconds,
+            : (body.maxTokenLifetimeSeconds ?? LIMITS.defaultMaxTokenLifetimeSeconds),
       };
       const result = await deps.store.updateJwtSettings(appId, jwt, deps.now());
       if (result === 'no_app') throw appNotFound();

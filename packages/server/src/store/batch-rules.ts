@@ -1,5 +1,5 @@
 import type { JsonValue } from '@signet/protocol';
-import type { EventToStore } from './store.ts';
+import type { BatchToStore, EventToStore } from './store.ts';
 
 /* The rules of storing a batch that do not depend on the backend, shared by every writer. */
 
@@ -9,6 +9,22 @@ const HOUR_MS = 3_600_000;
 export function firstOccurrences(events: EventToStore[]): EventToStore[] {
   const seen = new Set<string>();
   return events.filter((e) => !seen.has(e.id) && seen.add(e.id));
+}
+
+/**
+ * Who sent a batch, as duplicate detection sees it: event ids are unique per sender, so an id
+ * used by an anonymous, unverified or other user's batch never makes a verified event a
+ * duplicate, and the answer reveals nothing about another sender's ids. Migration 002 computes
+ * the same text in SQL for rows stored before it.
+ */
+export function senderOf(batch: Pick<BatchToStore, 'userId' | 'anonymousId' | 'verified'>): string {
+  if (batch.userId === null) return `anonymous:${batch.anonymousId}`;
+  return batch.verified === true ? `verified:${batch.userId}` : `claimed:${batch.userId}`;
+}
+
+/** Which profile column a batch's attributes merge into: only verified batches change `attributes`. */
+export function attributesColumn(verified: boolean | null): 'attributes' | 'unverified_attributes' {
+  return verified === true ? 'attributes' : 'unverified_attributes';
 }
 
 /** The profile after the batch's new `attributes` events, applied in batch order. */

@@ -1,7 +1,14 @@
 import { type AuthOutcome, type JsonValue, type JwtMode, LIMITS } from '@signet/protocol';
 import type { PublicJwk } from '@signet/verifier';
 import { type Expression, type Kysely, Migrator, type RawBuilder, sql, type Transaction } from 'kysely';
-import { firstOccurrences, hourOf, mergeAttributes, verifiedFlag } from './batch-rules.ts';
+import {
+  attributesColumn,
+  firstOccurrences,
+  hourOf,
+  mergeAttributes,
+  senderOf,
+  verifiedFlag,
+} from './batch-rules.ts';
 import type { DialectName } from './dialect-name.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -267,6 +274,7 @@ export abstract class KyselyStore implements Store {
       this.db.transaction().execute(async (trx) => {
         const unique = firstOccurrences(batch.events);
         const verified = verifiedFlag(batch.verified);
+        const sender = senderOf(batch);
         const inserted = await trx
           .insertInto('events')
           .values(
@@ -279,6 +287,7 @@ export abstract class KyselyStore implements Store {
               anonymous_id: batch.anonymousId,
               session_id: e.sessionId,
               batch_id: batch.batchId,
+              sender,
               sdk_name: batch.sdkName,
               sdk_version: batch.sdkVersion,
               verified,
@@ -286,7 +295,7 @@ export abstract class KyselyStore implements Store {
               body: e.body,
             })),
           )
-          .onConflict((oc) => oc.columns(['app_id', 'id']).doNothing())
+          .onConflict((oc) => oc.columns(['app_id', 'sender', 'id']).doNothing())
           .returning('id')
           .execute();
         const isNew = new Set(inserted.map((r) => r.id));
@@ -325,7 +334,10 @@ export abstract class KyselyStore implements Store {
     );
   }
 
-  /** Creates or refreshes the profile, merging new attribute events in batch order. */
+  /**
+   * Creates or refreshes the profile, merging new attribute events in batch order: into
+   * `attributes` for a verified batch, into `unverified_attributes` for any other.
+   */
   private async touchUser(
     trx: Transaction<Database>,
     batch: BatchToStore,
@@ -340,16 +352,18 @@ export abstract class KyselyStore implements Store {
         app_id: batch.appId,
         user_id: userId,
         attributes: '{}',
+        unverified_attributes: '{}',
         first_seen: batch.receivedAt,
         last_seen: batch.receivedAt,
       })
       .onConflict((oc) => oc.columns(['app_id', 'user_id']).doNothing())
       .execute();
+    const column = attributesColumn(batch.verified);
     const existing = await lockUser(trx, batch.appId, userId, this.dialect);
     await trx
       .updateTable('users')
       .set((eb) => ({
-        attributes: mergeAttributes(existing.attributes, fresh),
+        [column]: mergeAttributes(existing[column], fresh),
         last_seen: this.greatest(eb.ref('last_seen'), batch.receivedAt),
       }))
       .where('app_id', '=', batch.appId)
@@ -396,6 +410,7 @@ export abstract class KyselyStore implements Store {
       return {
         userId: row.user_id,
         attributes: JSON.parse(row.attributes) as Record<string, JsonValue>,
+        unverifiedAttributes: JSON.parse(row.unverified_attributes) as Record<string, JsonValue>,
         firstSeen: Number(row.first_seen),
         lastSeen: Number(row.last_seen),
       };
@@ -509,6 +524,44 @@ export abstract class KyselyStore implements Store {
         .sort((a, b) => b.events - a.events || b.lastSeen - a.lastSeen);
     });
   }
+
+  // Dashboard sessions: see the Store interface.
+  createAdminSession(idHash: string, createdAt: number, expiresAt: number): Promise<void> {
+    return this.guard(async () => {
+      await this.db
+        .insertInto('admin_sessions')
+        .values({ id_hash: idHash, created_at: createdAt, expires_at: expiresAt })
+        .execute();
+    });
+  }
+
+  adminSessionActive(idHash: string, now: number): Promise<boolean> {
+    return this.guard(async () => {
+      const row = await this.db
+        .selectFrom('admin_sessions')
+        .select('id_hash')
+        .where('id_hash', '=', idHash)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return row !== undefined;
+    });
+  }
+
+  deleteAdminSession(idHash: string): Promise<void> {
+    return this.guard(async () => {
+      await this.db.deleteFrom('admin_sessions').where('id_hash', '=', idHash).execute();
+    });
+  }
+
+  purgeExpiredAdminSessions(now: number): Promise<number> {
+    return this.guard(async () => {
+      const result = await this.db
+        .deleteFrom('admin_sessions')
+        .where('expires_at', '<=', now)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
 }
 
 function toAppRow(row: Database['apps'] & Record<string, unknown>): AppRow {
@@ -520,8 +573,7 @@ function toAppRow(row: Database['apps'] & Record<string, unknown>): AppRow {
       audience: row.audience,
       issuer: row.issuer,
       clockToleranceSeconds: Number(row.clock_tolerance_seconds),
-      maxTokenLifetimeSeconds:
-        row.max_token_lifetime_seconds === null ? null : Number(row.max_token_lifetime_seconds),
+      maxTokenLifetimeSeconds: Number(row.max_token_lifetime_seconds),
     },
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
@@ -547,7 +599,7 @@ async function lockApp(trx: Transaction<Database>, appId: string, dialect: Diale
 async function lockUser(trx: Transaction<Database>, appId: string, userId: string, dialect: DialectName) {
   let q = trx
     .selectFrom('users')
-    .select('attributes')
+    .select(['attributes', 'unverified_attributes'])
     .where('app_id', '=', appId)
     .where('user_id', '=', userId);
   if (dialect === 'postgres') q = q.forUpdate();

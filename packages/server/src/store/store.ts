@@ -94,7 +94,10 @@ export interface StoredEventRow {
 
 export interface UserRow {
   userId: string;
+  /** Merged from verified batches only. */
   attributes: Record<string, JsonValue>;
+  /** Merged from unverified or unchecked batches: shown apart, never part of `attributes`. */
+  unverifiedAttributes: Record<string, JsonValue>;
   firstSeen: number;
   lastSeen: number;
 }
@@ -168,7 +171,10 @@ export interface Store {
   /** Removes a key, refusing the last one while the app's mode is `required`. */
   removeKey(appId: string, kid: string, now: number): Promise<RemoveKeyResult>;
 
-  /** Stores a batch atomically: all new events or none, plus profile, aliases and counters. */
+  /**
+   * Stores a batch atomically: all new events or none, plus profile, aliases and counters.
+   * An event is new unless the same sender (`senderOf`) already stored its id.
+   */
   storeBatch(batch: BatchToStore): Promise<{ accepted: number; duplicates: number }>;
   /** Counts a rejected batch and keeps its failure; stores no event. */
   recordRejection(rejection: RejectionToRecord): Promise<void>;
@@ -185,6 +191,17 @@ export interface Store {
   eventsPerMinute(appId: string, since: number): Promise<MinuteCountRow[]>;
   /** The SDK name/version pairs that sent stored events from `since` (ms) on, most events first. */
   sdkVersions(appId: string, since: number): Promise<SdkVersionRow[]>;
+
+  // Dashboard sessions (SPEC §5): a record per session, so logging out on one instance ends it
+  // on all. `idHash` is the SHA-256 (hex) of the cookie's random part; the cookie is never stored.
+  /** Records a session that lasts until `expiresAt` (ms). */
+  createAdminSession(idHash: string, createdAt: number, expiresAt: number): Promise<void>;
+  /** True when the session is recorded and its expiry is after `now`. */
+  adminSessionActive(idHash: string, now: number): Promise<boolean>;
+  /** Ends a session; an unknown one is no error. */
+  deleteAdminSession(idHash: string): Promise<void>;
+  /** Deletes the sessions expired at `now`; returns how many. */
+  purgeExpiredAdminSessions(now: number): Promise<number>;
 }
 
 /** The database cannot be reached or cannot write now; the request may be retried. */

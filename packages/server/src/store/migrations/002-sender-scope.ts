@@ -118,7 +118,12 @@ async function rebuildProfiles(db: Kysely<unknown>): Promise<void> {
       if (profile?.appId !== row.app_id || profile.userId !== row.user_id) {
         await save();
         // Null-prototype objects: attribute keys such as "__proto__" stay plain data.
-        profile = { appId: row.app_id, userId: row.user_id, verified: Object.create(null), unverified: Object.create(null) };
+        profile = {
+          appId: row.app_id,
+          userId: row.user_id,
+          verified: Object.create(null),
+          unverified: Object.create(null),
+        };
       }
       const attributes = (JSON.parse(row.body) as { attributes?: object }).attributes ?? {};
       Object.assign(Number(row.verified) === 1 ? profile.verified : profile.unverified, attributes);

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { firstOccurrences, hourOf, verifiedFlag } from '../batch-rules.ts';
+import { firstOccurrences, hourOf, senderOf, verifiedFlag } from '../batch-rules.ts';
 import type { BatchToStore } from '../store.ts';
 
 type Stored = { accepted: number; duplicates: number };
@@ -18,12 +18,13 @@ interface Pending {
  */
 const STORE_GROUP = `
 WITH inserted AS (
-  INSERT INTO events (app_id, id, type, name, user_id, anonymous_id, session_id, batch_id, sdk_name,
-                      sdk_version, verified, received_at, body)
-  SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, r->>8, r->>9, (r->>10)::int, (r->>11)::bigint, r->>12
+  INSERT INTO events (app_id, id, type, name, user_id, anonymous_id, session_id, batch_id, sender,
+                      sdk_name, sdk_version, verified, received_at, body)
+  SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, r->>8, r->>9, r->>10, (r->>11)::int,
+         (r->>12)::bigint, r->>13
   FROM jsonb_array_elements($1::jsonb) AS r
-  ON CONFLICT (app_id, id) DO NOTHING
-  RETURNING app_id, id
+  ON CONFLICT (app_id, sender, id) DO NOTHING
+  RETURNING app_id, sender, id
 ), profiles AS (
   INSERT INTO users (app_id, user_id, attributes, first_seen, last_seen)
   SELECT u.app_id, u.user_id, '{}', u.seen, u.seen FROM unnest($2::text[], $3::text[], $4::bigint[]) AS u(app_id, user_id, seen)
@@ -38,7 +39,7 @@ WITH inserted AS (
   ON CONFLICT (app_id, hour, outcome, code, reason)
   DO UPDATE SET batches = auth_outcomes.batches + excluded.batches, events = auth_outcomes.events + excluded.events
 )
-SELECT app_id, id FROM inserted`;
+SELECT app_id, sender, id FROM inserted`;
 
 /** True for the batches the group statement can store; others take the transaction path. */
 export function isSimpleBatch(batch: BatchToStore): boolean {
@@ -89,16 +90,18 @@ export class PostgresBatchWriter {
 
   private async storeGroup(batches: BatchToStore[]): Promise<Stored[]> {
     const eventRows: unknown[][] = [];
-    /** Which batch each event id belongs to: its first occurrence in the group. */
+    /** Which batch each (app, sender, event id) belongs to: its first occurrence in the group. */
     const owner = new Map<string, number>();
     const profiles = new Map<string, [string, string, number]>();
     const keyUses = new Map<string, [string, string, number, number]>();
     const outcomes = new Map<string, [string, number, string, string, string, number, number]>();
 
     batches.forEach((b, index) => {
+      const sender = senderOf(b);
       for (const e of firstOccurrences(b.events)) {
-        if (owner.has(`${b.appId}\u0000${e.id}`)) continue;
-        owner.set(`${b.appId}\u0000${e.id}`, index);
+        const key = eventKey(b.appId, sender, e.id);
+        if (owner.has(key)) continue;
+        owner.set(key, index);
         eventRows.push([
           b.appId,
           e.id,
@@ -108,6 +111,7 @@ export class PostgresBatchWriter {
           b.anonymousId,
           e.sessionId,
           b.batchId,
+          sender,
           b.sdkName,
           b.sdkVersion,
           verifiedFlag(b.verified),
@@ -140,7 +144,7 @@ export class PostgresBatchWriter {
       ]);
     });
 
-    const { rows } = await this.pool.query<{ app_id: string; id: string }>({
+    const { rows } = await this.pool.query<{ app_id: string; sender: string; id: string }>({
       name: 'signet_store_group',
       text: STORE_GROUP,
       values: [
@@ -152,7 +156,7 @@ export class PostgresBatchWriter {
     });
     const accepted = batches.map(() => 0);
     for (const row of rows) {
-      const index = owner.get(`${row.app_id}\u0000${row.id}`) as number;
+      const index = owner.get(eventKey(row.app_id, row.sender, row.id)) as number;
       accepted[index] = (accepted[index] ?? 0) + 1;
     }
     return batches.map((b, i) => ({
@@ -160,6 +164,11 @@ export class PostgresBatchWriter {
       duplicates: b.events.length - (accepted[i] ?? 0),
     }));
   }
+}
+
+/** One stored event's identity: ids are unique per app and sender. */
+function eventKey(appId: string, sender: string, id: string): string {
+  return `${appId}\u0000${sender}\u0000${id}`;
 }
 
 /** Column arrays for `unnest`, filled row by row. */

@@ -1,6 +1,13 @@
 import { LIMITS } from '@signet/protocol';
 import type Database from 'better-sqlite3';
-import { firstOccurrences, hourOf, mergeAttributes, verifiedFlag } from '../batch-rules.ts';
+import {
+  attributesColumn,
+  firstOccurrences,
+  hourOf,
+  mergeAttributes,
+  senderOf,
+  verifiedFlag,
+} from '../batch-rules.ts';
 import type { BatchToStore } from '../store.ts';
 
 type Stored = { accepted: number; duplicates: number };
@@ -122,16 +129,16 @@ function prepare(db: Database.Database) {
     release: db.prepare('RELEASE batch'),
     rollbackTo: db.prepare('ROLLBACK TO batch'),
     insertEvent: db.prepare(
-      `INSERT INTO events (app_id, id, type, name, user_id, anonymous_id, session_id, batch_id, sdk_name,
-         sdk_version, verified, received_at, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (app_id, id) DO NOTHING`,
+      `INSERT INTO events (app_id, id, type, name, user_id, anonymous_id, session_id, batch_id, sender,
+         sdk_name, sdk_version, verified, received_at, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (app_id, sender, id) DO NOTHING`,
     ),
     upsertUser: db.prepare(
       `INSERT INTO users (app_id, user_id, attributes, first_seen, last_seen) VALUES (?, ?, '{}', ?, ?)
        ON CONFLICT (app_id, user_id) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)`,
     ),
-    userAttributes: db.prepare('SELECT attributes FROM users WHERE app_id = ? AND user_id = ?').pluck(),
-    setUserAttributes: db.prepare('UPDATE users SET attributes = ? WHERE app_id = ? AND user_id = ?'),
+    attributes: profileColumn(db, 'attributes'),
+    unverified_attributes: profileColumn(db, 'unverified_attributes'),
     insertAlias: db.prepare(
       `INSERT INTO aliases (app_id, anonymous_id, user_id, created_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (app_id, anonymous_id, user_id) DO NOTHING`,
@@ -155,9 +162,18 @@ function prepare(db: Database.Database) {
   };
 }
 
+/** Reads and writes one of a profile's two attribute columns. */
+function profileColumn(db: Database.Database, column: 'attributes' | 'unverified_attributes') {
+  return {
+    read: db.prepare(`SELECT ${column} FROM users WHERE app_id = ? AND user_id = ?`).pluck(),
+    write: db.prepare(`UPDATE users SET ${column} = ? WHERE app_id = ? AND user_id = ?`),
+  };
+}
+
 /** One batch, inside the group's transaction: the same rules as the Kysely writer. */
 function writeOne(s: Statements, b: BatchToStore): Stored {
   const verified = verifiedFlag(b.verified);
+  const sender = senderOf(b);
   const fresh = firstOccurrences(b.events).filter(
     (e) =>
       s.insertEvent.run(
@@ -169,6 +185,7 @@ function writeOne(s: Statements, b: BatchToStore): Stored {
         b.anonymousId,
         e.sessionId,
         b.batchId,
+        sender,
         b.sdkName,
         b.sdkVersion,
         verified,
@@ -179,8 +196,9 @@ function writeOne(s: Statements, b: BatchToStore): Stored {
   if (b.userId !== null) {
     s.upsertUser.run(b.appId, b.userId, b.receivedAt, b.receivedAt);
     if (fresh.some((e) => e.attributes)) {
-      const stored = s.userAttributes.get(b.appId, b.userId) as string;
-      s.setUserAttributes.run(mergeAttributes(stored, fresh), b.appId, b.userId);
+      const profile = s[attributesColumn(b.verified)];
+      const stored = profile.read.get(b.appId, b.userId) as string;
+      profile.write.run(mergeAttributes(stored, fresh), b.appId, b.userId);
     }
     for (const e of fresh) if (e.aliasOf) s.insertAlias.run(b.appId, e.aliasOf, b.userId, b.receivedAt);
   }

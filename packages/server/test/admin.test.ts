@@ -48,7 +48,7 @@ describe('apps and JWT settings', () => {
         audience: null,
         issuer: null,
         clockToleranceSeconds: 60,
-        maxTokenLifetimeSeconds: null,
+        maxTokenLifetimeSeconds: 30 * 86_400,
       },
     });
     expect(Date.parse(one.body.createdAt)).not.toBeNaN();

@@ -22,7 +22,7 @@ export function demoAdminToken(file: string, env: NodeJS.ProcessEnv = process.en
     return { token: configured, source: 'SIGNET_ADMIN_TOKEN' };
   if (existsSync(file)) {
     const kept = readFileSync(file, 'utf8').trim();
-    if (kept.length < 16)
+    if (kept.length < 32)
       throw new Error(`${file} does not hold an admin token; delete it to make a new one`);
     return { token: kept, source: 'file' };
   }

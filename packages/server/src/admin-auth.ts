@@ -1,19 +1,22 @@
 import type { FastifyRequest } from 'fastify';
 import { type AdminSessions, checkCsrf, SESSION_COOKIE } from './admin-session.ts';
+import type { AdminThrottle } from './admin-throttle.ts';
 import type { AdminTokenCheck } from './admin-token.ts';
 import { ApiError } from './errors.ts';
 
 /**
  * onRequest hook for the admin API: a Bearer admin token (scripts), compared in constant time,
- * or the dashboard's session cookie, whose writes must also pass the CSRF rule.
+ * or the dashboard's session cookie, whose writes must also pass the CSRF rule. Wrong tokens are
+ * counted per client address (a missing one is no guess); a session cookie is not throttled, as
+ * it cannot be guessed and an expired one is no attack.
  */
-export function requireAdmin(check: AdminTokenCheck, sessions: AdminSessions) {
+export function requireAdmin(check: AdminTokenCheck, sessions: AdminSessions, throttle: AdminThrottle) {
   return async (request: FastifyRequest): Promise<void> => {
     const header = request.headers.authorization;
     const headers = { 'www-authenticate': 'Bearer realm="signet-admin"' };
     const cookie = request.cookies[SESSION_COOKIE];
     if (header === undefined && cookie !== undefined) {
-      if (!sessions.isValid(cookie)) {
+      if (!(await sessions.isActive(cookie))) {
         throw new ApiError(
           'ADMIN_UNAUTHORIZED',
           'invalid',
@@ -35,7 +38,9 @@ export function requireAdmin(check: AdminTokenCheck, sessions: AdminSessions) {
         headers,
       );
     }
+    await throttle.check(request);
     if (!check.matches(match[1])) {
+      await throttle.fail(request);
       throw new ApiError('ADMIN_UNAUTHORIZED', 'invalid', 'The admin token is not valid', undefined, headers);
     }
   };

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 // The cookie plugin's types add request.cookies and reply.setCookie to Fastify's.
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -16,16 +16,19 @@ export const CSRF_HEADER = 'x-signet-csrf';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Stateless, signed dashboard sessions: `<expiresAtMs>.<nonce>.<hmac>`. Any instance sharing the
- * database can check one; logging out clears the cookie, and a session ends at its expiry.
+ * Dashboard sessions: a signed cookie `<expiresAtMs>.<nonce>.<hmac>` plus a record in the
+ * database (SHA-256 of the nonce, never the cookie), so any instance sharing the database can
+ * check one, and logging out on any of them ends it everywhere. A session also ends at its
+ * expiry, and when the admin token changes (the MAC's key is bound to it).
  *
  * @example
  * const sessions = await AdminSessions.create(store, adminToken, { ttlMs: 12 * 3_600_000, now: Date.now });
- * const { value, expiresAt } = sessions.issue();
- * sessions.isValid(value); // true until expiresAt
+ * const { value, expiresAt } = await sessions.issue();
+ * await sessions.isActive(value); // true until expiresAt or sessions.end(value)
  */
 export class AdminSessions {
   private constructor(
+    private readonly store: Store,
     private readonly key: Buffer,
     readonly ttlMs: number,
     private readonly now: () => number,
@@ -38,29 +41,42 @@ export class AdminSessions {
     options: { ttlMs: number; now: () => number },
   ): Promise<AdminSessions> {
     const secret = await store.putSettingIfAbsent(SECRET_SETTING, randomBytes(32).toString('hex'));
-    return new AdminSessions(adminToken.deriveKey(Buffer.from(secret, 'hex')), options.ttlMs, options.now);
+    return new AdminSessions(
+      store,
+      adminToken.deriveKey(Buffer.from(secret, 'hex')),
+      options.ttlMs,
+      options.now,
+    );
   }
 
-  issue(): { value: string; expiresAt: number } {
-    const expiresAt = this.now() + this.ttlMs;
-    const body = `${expiresAt}.${randomBytes(16).toString('base64url')}`;
+  /** A new session, recorded; expired records are purged here, as logins are rare. */
+  async issue(): Promise<{ value: string; expiresAt: number }> {
+    const now = this.now();
+    const expiresAt = now + this.ttlMs;
+    const nonce = randomBytes(16).toString('base64url');
+    await this.store.purgeExpiredAdminSessions(now);
+    await this.store.createAdminSession(idHash(nonce), now, expiresAt);
+    const body = `${expiresAt}.${nonce}`;
     return { value: `${body}.${this.mac(body)}`, expiresAt };
   }
 
-  /** The session's expiry when `value` is genuine and unexpired, else null. */
+  /** The session's expiry when `value` is genuine and unexpired, else null (ended or not: see isActive). */
   expiryOf(value: string): number | null {
-    const parts = value.split('.');
-    if (parts.length !== 3) return null;
-    const [expires, nonce, mac] = parts as [string, string, string];
-    const expected = Buffer.from(this.mac(`${expires}.${nonce}`));
-    const given = Buffer.from(mac);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-    const expiresAt = Number(expires);
-    return Number.isSafeInteger(expiresAt) && expiresAt > this.now() ? expiresAt : null;
+    const signed = this.parse(value);
+    return signed && signed.expiresAt > this.now() ? signed.expiresAt : null;
   }
 
-  isValid(value: string): boolean {
-    return this.expiryOf(value) !== null;
+  /** True when `value` is genuine, unexpired and its session has not been ended. */
+  async isActive(value: string): Promise<boolean> {
+    const signed = this.parse(value);
+    if (!signed || signed.expiresAt <= this.now()) return false;
+    return this.store.adminSessionActive(idHash(signed.nonce), this.now());
+  }
+
+  /** Ends the session on every instance; only a genuine cookie can end one. */
+  async end(value: string): Promise<void> {
+    const signed = this.parse(value);
+    if (signed) await this.store.deleteAdminSession(idHash(signed.nonce));
   }
 
   setCookie(reply: FastifyReply, request: FastifyRequest, session: { value: string }): void {
@@ -82,9 +98,26 @@ export class AdminSessions {
     });
   }
 
+  /** The cookie's expiry and nonce when its MAC is ours, whatever the expiry. */
+  private parse(value: string): { expiresAt: number; nonce: string } | null {
+    const parts = value.split('.');
+    if (parts.length !== 3) return null;
+    const [expires, nonce, mac] = parts as [string, string, string];
+    const expected = Buffer.from(this.mac(`${expires}.${nonce}`));
+    const given = Buffer.from(mac);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    const expiresAt = Number(expires);
+    return Number.isSafeInteger(expiresAt) ? { expiresAt, nonce } : null;
+  }
+
   private mac(body: string): string {
     return createHmac('sha256', this.key).update(body).digest('base64url');
   }
+}
+
+/** What the database keeps of a session: the SHA-256 of its nonce, useless as a cookie. */
+function idHash(nonce: string): string {
+  return createHash('sha256').update(nonce).digest('hex');
 }
 
 /**

@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { requireAdmin } from './admin-auth.ts';
 import { AdminSessions } from './admin-session.ts';
+import { createAdminThrottle } from './admin-throttle.ts';
 import type { AdminTokenCheck } from './admin-token.ts';
 import { AppRegistry } from './auth/app-registry.ts';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
@@ -68,6 +69,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     clientPerMinute: config.rateLimitClientPerMinute,
     redisUrl: config.redisUrl,
   });
+  // After createRateLimits: the throttle counts in the same store (memory, or the same Redis).
+  const adminThrottle = createAdminThrottle(app);
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -106,14 +109,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(cookie);
   const sessions = await AdminSessions.create(store, options.adminToken, { ttlMs: SESSION_TTL_MS, now });
-  const sessionDeps = { adminToken: options.adminToken, sessions };
+  const sessionDeps = { adminToken: options.adminToken, sessions, throttle: adminThrottle };
 
   await app.register(cors, { delegator: ingestCors, hideOptionsRoute: true });
   await app.register(ingestRoutes, { store, registry, metrics, rateLimits, now });
   await app.register(adminSessionRoutes, { prefix: '/admin/v1', ...sessionDeps });
   await app.register(
     async (admin) => {
-      admin.addHook('onRequest', requireAdmin(options.adminToken, sessions));
+      admin.addHook('onRequest', requireAdmin(options.adminToken, sessions, adminThrottle));
       const deps = { store, registry, now };
       await admin.register(adminWhoAmIRoutes, sessionDeps);
       await admin.register(adminAppRoutes, deps);

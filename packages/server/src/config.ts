@@ -94,8 +94,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new Error(`${CONFIG_ENV.trustProxy} must be true or false, got "${trust}"`);
   }
   config.trustProxy = trust === 'true' || trust === '1';
-  if (config.adminToken !== null && config.adminToken.length < 16) {
-    throw new Error(`${CONFIG_ENV.adminToken} must be at least 16 characters`);
+  // 32 characters: long enough that guessing is hopeless even past the failed-login throttle.
+  if (config.adminToken !== null && config.adminToken.length < 32) {
+    throw new Error(
+      `${CONFIG_ENV.adminToken} must be at least 32 characters, got ${config.adminToken.length}; make one with: openssl rand -hex 24`,
+    );
   }
   return config;
 }

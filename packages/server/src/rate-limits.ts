@@ -4,8 +4,13 @@ import { Redis } from 'ioredis';
 import { ApiError } from './errors.ts';
 
 export interface RateLimits {
-  /** Counts the request against its app and its client address; throws 429 past either limit. */
-  check(request: FastifyRequest): Promise<void>;
+  /** Counts the request against its client address; throws 429 past the limit. */
+  checkClient(request: FastifyRequest): Promise<void>;
+  /**
+   * Counts the request against its app; throws 429 past the limit. Called only for a batch about
+   * to be stored, so junk and forged tokens never use up an app's limit (SPEC §3).
+   */
+  checkApp(request: FastifyRequest): Promise<void>;
 }
 
 /**
@@ -52,27 +57,20 @@ export async function createRateLimits(
         })
       : null;
 
+  const enforce = async (limiter: Limiter | null, reason: string, what: string, request: FastifyRequest) => {
+    if (!limiter) return;
+    const limit = await limiter(request);
+    if (!limit.isAllowed && limit.isExceeded) {
+      const retryAfter = String(Math.max(1, limit.ttlInSeconds));
+      throw new ApiError('RATE_LIMITED', reason, `Too many requests for ${what}; retry later`, undefined, {
+        'retry-after': retryAfter,
+      });
+    }
+  };
   return {
-    async check(request) {
-      for (const [limiter, reason, what] of [
-        [perClient, 'client_limit', 'this client address'],
-        [perApp, 'app_limit', 'this app'],
-      ] as const) {
-        if (!limiter) continue;
-        const limit = await limiter(request);
-        if (!limit.isAllowed && limit.isExceeded) {
-          const retryAfter = String(Math.max(1, limit.ttlInSeconds));
-          throw new ApiError(
-            'RATE_LIMITED',
-            reason,
-            `Too many requests for ${what}; retry later`,
-            undefined,
-            {
-              'retry-after': retryAfter,
-            },
-          );
-        }
-      }
-    },
+    checkClient: (request) => enforce(perClient, 'client_limit', 'this client address', request),
+    checkApp: (request) => enforce(perApp, 'app_limit', 'this app', request),
   };
 }
+
+type Limiter = ReturnType<FastifyInstance['createRateLimit']>;

@@ -178,6 +178,13 @@ const requestScenarios: Record<string, () => Promise<Observed>> = {
       await s.ingest('app_unknown', batchFor({ anonymousId: 'a' }));
       return observe(await s.ingest('app_unknown', batchFor({ anonymousId: 'a' })));
     }),
+  'RATE_LIMITED/admin_failures': () =>
+    onFreshServer({}, async (s) => {
+      const wrong = { url: '/admin/v1/apps', headers: { authorization: 'Bearer wrong-token' } };
+      for (let i = 0; i < 10; i++) await s.app.inject(wrong);
+      const res = await s.app.inject(wrong);
+      return { status: res.statusCode, error: res.json().error };
+    }),
   'HEADERS_TOO_LARGE/headers_too_large': () =>
     onFreshServer({}, async (s) => {
       const base = await s.app.listen({ port: 0, host: '127.0.0.1' });

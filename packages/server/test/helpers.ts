@@ -10,7 +10,7 @@ import { buildApp } from '../src/app.ts';
 import type { ServerConfig } from '../src/config.ts';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghij';
 
 /** A fresh directory for a real SQLite file, removed by the returned cleanup. */
 export function tempDir(): { dir: string; cleanup: () => void } {

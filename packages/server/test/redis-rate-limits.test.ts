@@ -72,4 +72,21 @@ describe.skipIf(unavailable !== null)('rate limits shared through Redis', () => 
       )?.statusCode;
     expect([await send(0), await send(1), await send(0), await send(1)]).toEqual([200, 200, 200, 429]);
   });
+
+  it('counts wrong admin tokens sent to either instance against one address', async () => {
+    // A fresh address per run: Redis keeps the count for a minute, across test runs too.
+    const from = `10.${[0, 0, 0].map(() => Math.floor(Math.random() * 250) + 1).join('.')}`;
+    const admin = async (i: number, token: string) =>
+      (
+        await apps[i]?.inject({
+          url: '/admin/v1/apps',
+          remoteAddress: from,
+          headers: { authorization: `Bearer ${token}` },
+        })
+      )?.statusCode;
+    for (let i = 0; i < 10; i++) expect(await admin(i % 2, 'wrong-token')).toBe(401);
+    // Each instance saw 5 failures: only a shared count reaches the limit of 10.
+    expect(await admin(0, 'wrong-token')).toBe(429);
+    expect(await admin(1, ADMIN_TOKEN)).toBe(429);
+  });
 });

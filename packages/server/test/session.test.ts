@@ -1,6 +1,10 @@
+import { join } from 'node:path';
 import type { InjectOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, startServer, type TestServer } from './helpers.ts';
+import { AdminTokenCheck } from '../src/admin-token.ts';
+import { buildApp } from '../src/app.ts';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { ADMIN_TOKEN, startServer, type TestServer, tempDir } from './helpers.ts';
 
 let server: TestServer;
 let clock = Date.parse('2025-06-01T12:00:00Z');
@@ -127,6 +131,57 @@ describe('dashboard session', () => {
       expect((await call({ url: '/admin/v1/apps', headers: { cookie } })).statusCode).toBe(401);
     } finally {
       await first.close();
+    }
+  });
+
+  it('ends the session on the server at logout: the same cookie is refused afterwards', async () => {
+    await start();
+    const cookie = await cookieOf(await login());
+    expect((await call({ url: '/admin/v1/apps', headers: { cookie } })).statusCode).toBe(200);
+    const out = await call({
+      method: 'DELETE',
+      url: '/admin/v1/session',
+      headers: { cookie, 'x-signet-csrf': '1' },
+    });
+    expect(out.statusCode).toBe(204);
+    // A copy of the cookie kept after logout (another tab, a stolen copy) no longer works.
+    const after = await call({ url: '/admin/v1/apps', headers: { cookie } });
+    expect(after.statusCode).toBe(401);
+    expect(after.json().error).toMatchObject({ code: 'ADMIN_UNAUTHORIZED', reason: 'invalid' });
+    // A new login gives a new, working session.
+    const again = await cookieOf(await login());
+    expect((await call({ url: '/admin/v1/apps', headers: { cookie: again } })).statusCode).toBe(200);
+  });
+
+  it('keeps a session across a restart (a new app over the same SQLite file)', async () => {
+    const { dir, cleanup } = tempDir();
+    const file = join(dir, 'signet.db');
+    const open = async () => {
+      const store = SqliteStore.open({ filename: file });
+      await store.migrate();
+      const app = await buildApp({ store, adminToken: AdminTokenCheck.forToken(ADMIN_TOKEN) });
+      return { app, close: async () => (await app.close(), await store.close()) };
+    };
+    try {
+      const first = await open();
+      const res = await first.app.inject({
+        method: 'POST',
+        url: '/admin/v1/session',
+        headers: { 'x-signet-csrf': '1' },
+        payload: { token: ADMIN_TOKEN },
+      });
+      const cookie = await cookieOf(res);
+      await first.close();
+      const second = await open();
+      try {
+        expect((await second.app.inject({ url: '/admin/v1/apps', headers: { cookie } })).statusCode).toBe(
+          200,
+        );
+      } finally {
+        await second.close();
+      }
+    } finally {
+      cleanup();
     }
   });
 

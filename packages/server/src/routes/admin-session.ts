@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { type AdminSessions, checkCsrf, SESSION_COOKIE } from '../admin-session.ts';
+import type { AdminThrottle } from '../admin-throttle.ts';
 import type { AdminTokenCheck } from '../admin-token.ts';
 import { ApiError } from '../errors.ts';
 
 export interface SessionDeps {
   adminToken: AdminTokenCheck;
   sessions: AdminSessions;
+  throttle: AdminThrottle;
 }
 
 const sessionAnswer = {
@@ -36,10 +38,12 @@ export async function adminSessionRoutes(app: FastifyInstance, deps: SessionDeps
     },
     async (request, reply) => {
       checkCsrf(request);
+      await deps.throttle.check(request);
       if (!deps.adminToken.matches(request.body.token)) {
+        await deps.throttle.fail(request);
         throw new ApiError('ADMIN_UNAUTHORIZED', 'invalid', 'The admin token is not valid');
       }
-      const session = deps.sessions.issue();
+      const session = await deps.sessions.issue();
       deps.sessions.setCookie(reply, request, session);
       return reply
         .header('cache-control', 'no-store')
@@ -51,12 +55,14 @@ export async function adminSessionRoutes(app: FastifyInstance, deps: SessionDeps
     '/session',
     {
       schema: {
-        summary: 'Log out of the dashboard (clears the session cookie)',
+        summary: 'Log out of the dashboard: the session ends on the server and the cookie is cleared',
         tags: ['session'],
       },
     },
     async (request, reply) => {
       checkCsrf(request);
+      const cookie = request.cookies[SESSION_COOKIE];
+      if (cookie !== undefined) await deps.sessions.end(cookie);
       deps.sessions.clearCookie(reply, request);
       return reply.code(204).send();
     },

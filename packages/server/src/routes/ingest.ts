@@ -23,7 +23,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
     {
       bodyLimit: LIMITS.maxBodyBytes,
       attachValidation: true,
-      onRequest: (request) => deps.rateLimits.check(request),
+      // Only the client's limit here: the app's is counted once the batch is known good (below).
+      onRequest: (request) => deps.rateLimits.checkClient(request),
       schema: {
         summary: 'Ingest one batch of events for one user',
         tags: ['ingestion'],
@@ -83,6 +84,9 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
           .send(jwtErrorBody(result.code, result.reason, result.message));
       }
 
+      // Counted only now, after validation and the token check (a 200 with authWarning is
+      // stored, so it counts): refused junk must never lock the app's real users out.
+      await deps.rateLimits.checkApp(request);
       const stored = await deps.store.storeBatch({
         appId: loaded.app.id,
         batchId: batch.batchId,

@@ -2,6 +2,7 @@ import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { LIMITS } from '@signet/protocol';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { requireAdmin } from './admin-auth.ts';
 import { AdminSessions } from './admin-session.ts';
@@ -10,9 +11,12 @@ import type { AdminTokenCheck } from './admin-token.ts';
 import { AppRegistry } from './auth/app-registry.ts';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
 import { ApiError } from './errors.ts';
+import { answerClientError, answerFrameworkError } from './http-layer-errors.ts';
 import { ingestCors } from './ingest-cors.ts';
 import { createMetrics } from './metrics.ts';
 import { createRateLimits } from './rate-limits.ts';
+import { requestId } from './request-id.ts';
+import { requestTimeoutOptions } from './request-timeout.ts';
 import { adminAppRoutes } from './routes/admin-apps.ts';
 import { adminDataRoutes } from './routes/admin-data.ts';
 import { adminKeyRoutes } from './routes/admin-keys.ts';
@@ -49,11 +53,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     logger: options.logger ?? false,
     trustProxy: config.trustProxy,
-    requestIdHeader: 'x-request-id',
+    // genReqId reads x-request-id itself, keeping it only when it is a short, safe id.
+    requestIdHeader: false,
+    genReqId: requestId,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
+    ...requestTimeoutOptions(config.requestTimeoutMs),
+    // An id is at most 128 characters, 256 UTF-16 units once decoded: a longer segment is a 414.
+    routerOptions: { maxParamLength: LIMITS.maxIdLength * 2 },
   });
 
   app.setValidatorCompiler(validatorCompiler);
@@ -90,12 +100,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       request.log.warn({ err: error.message }, 'storage unavailable');
     return reply.code(answer.status).headers(answer.headers).send(answer.toBody());
   });
-  app.setNotFoundHandler((request, reply) => {
-    const error = new ApiError(
-      'NOT_FOUND',
-      'unknown_route',
-      `No route ${request.method} ${request.url.split('?')[0]}`,
-    );
+  app.setNotFoundHandler((_request, reply) => {
+    // The path is not repeated: it can be long, or carry what the client should not have sent.
+    const error = new ApiError('NOT_FOUND', 'unknown_route', 'No route matches this method and path');
     return reply.code(error.status).send(error.toBody());
   });
 
@@ -126,7 +133,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
     { prefix: '/admin/v1' },
   );
-  await app.register(healthRoutes, { store, metrics });
+  await app.register(healthRoutes, { store, metrics, metricsToken: config.metricsToken });
   await app.register(dashboardRoutes, {
     dir: options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir,
   });
@@ -173,28 +180,8 @@ function toApiError(error: FastifyError, ingestion: boolean, retryAfterSeconds: 
       );
   }
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-    return new ApiError(invalid, 'invalid_json', `The body is not valid JSON: ${error.message}`);
+    // A fixed message: a parser's own message may quote the body.
+    return new ApiError(invalid, 'invalid_json', 'The body could not be read as JSON');
   }
   return new ApiError('INTERNAL_ERROR', 'unexpected', 'Unexpected server error');
-}
-
-/** Errors Node's HTTP parser raises before Fastify sees a request, answered in our error shape. */
-function answerClientError(error: Error & { code?: string }, socket: import('node:net').Socket): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const headersTooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const apiError = headersTooLarge
-    ? new ApiError(
-        'HEADERS_TOO_LARGE',
-        'headers_too_large',
-        'Request headers are too large (a token is at most 8 KiB)',
-      )
-    : new ApiError('INVALID_REQUEST', 'invalid_field', 'Malformed HTTP request');
-  const body = JSON.stringify(apiError.toBody());
-  socket.end(
-    `HTTP/1.1 ${apiError.status} ${headersTooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }

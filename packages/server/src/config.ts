@@ -22,6 +22,10 @@ export interface ServerConfig {
   sqliteBusyTimeoutMs: number;
   /** Trust X-Forwarded-For from a reverse proxy (for per-client rate limits). */
   trustProxy: boolean;
+  /** A request whose headers and body have not fully arrived by then is answered 408 and closed. */
+  requestTimeoutMs: number;
+  /** When set, `/metrics` needs `Authorization: Bearer <it>`; when unset, it is open. */
+  metricsToken: string | null;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -39,6 +43,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   retryAfterSeconds: 5,
   sqliteBusyTimeoutMs: 5_000,
   trustProxy: false,
+  requestTimeoutMs: 30_000,
+  metricsToken: null,
 };
 
 /** The environment variable behind each setting, for the README's table and error messages. */
@@ -57,6 +63,8 @@ export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   retryAfterSeconds: 'SIGNET_RETRY_AFTER_SECONDS',
   sqliteBusyTimeoutMs: 'SIGNET_SQLITE_BUSY_TIMEOUT_MS',
   trustProxy: 'SIGNET_TRUST_PROXY',
+  requestTimeoutMs: 'SIGNET_REQUEST_TIMEOUT_MS',
+  metricsToken: 'SIGNET_METRICS_TOKEN',
 };
 
 /** Reads and checks the configuration; throws one clear message naming the bad variable. */
@@ -94,6 +102,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new Error(`${CONFIG_ENV.trustProxy} must be true or false, got "${trust}"`);
   }
   config.trustProxy = trust === 'true' || trust === '1';
+  // Shorter than 1 s cuts off honest clients on slow links; longer than 10 min lets one slow
+  // client hold a connection for nothing.
+  config.requestTimeoutMs = integer('requestTimeoutMs', 1_000, 600_000) ?? config.requestTimeoutMs;
+  config.metricsToken = text('metricsToken') ?? null;
+  if (config.metricsToken !== null && config.metricsToken.length < 32) {
+    throw new Error(`${CONFIG_ENV.metricsToken} must be at least 32 characters`);
+  }
   // 32 characters: long enough that guessing is hopeless even past the failed-login throttle.
   if (config.adminToken !== null && config.adminToken.length < 32) {
     throw new Error(

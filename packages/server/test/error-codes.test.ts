@@ -1,4 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { once } from 'node:events';
+import { type AddressInfo, connect } from 'node:net';
 import { JWT_ERROR_STATUS, JWT_ERRORS, REQUEST_ERRORS } from '@signet/protocol';
 import { createTokenVerifier } from '@signet/verifier';
 import Database from 'better-sqlite3';
@@ -51,6 +53,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const good = { aud: 'shop', iss: 'https://shop.example' };
+const METRICS_TOKEN = 'metrics-0123456789abcdef0123456789abcdef';
 
 async function send(token: string | null, user = 'user-1'): Promise<Observed> {
   const res = await server.ingest(
@@ -185,6 +188,25 @@ const requestScenarios: Record<string, () => Promise<Observed>> = {
       const res = await s.app.inject(wrong);
       return { status: res.statusCode, error: res.json().error };
     }),
+  'REQUEST_TIMEOUT/request_timeout': () =>
+    onFreshServer({ requestTimeoutMs: 1_000 }, async (s) => {
+      await s.app.listen({ port: 0, host: '127.0.0.1' });
+      const socket = connect((s.app.server.address() as AddressInfo).port, '127.0.0.1');
+      // Headers and one byte of the 100,000 promised, then nothing.
+      socket.write(
+        `POST /v1/apps/${appId}/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+          'Content-Length: 100000\r\n\r\n{',
+      );
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      await once(socket, 'close');
+      const [head = '', body = ''] = Buffer.concat(chunks).toString().split('\r\n\r\n');
+      return { status: Number(head.split(' ')[1]), error: JSON.parse(body).error };
+    }),
+  'URI_TOO_LONG/uri_too_long': async () => {
+    const res = await server.app.inject({ method: 'POST', url: `/v1/apps/${'q'.repeat(12_000)}/batch` });
+    return { status: res.statusCode, error: res.json().error };
+  },
   'HEADERS_TOO_LARGE/headers_too_large': () =>
     onFreshServer({}, async (s) => {
       const base = await s.app.listen({ port: 0, host: '127.0.0.1' });
@@ -202,6 +224,16 @@ const requestScenarios: Record<string, () => Promise<Observed>> = {
     });
     return { status: res.statusCode, error: res.json().error };
   },
+  'METRICS_UNAUTHORIZED/missing': () =>
+    onFreshServer({ metricsToken: METRICS_TOKEN }, async (s) => {
+      const res = await s.app.inject({ url: '/metrics' });
+      return { status: res.statusCode, error: res.json().error };
+    }),
+  'METRICS_UNAUTHORIZED/invalid': () =>
+    onFreshServer({ metricsToken: METRICS_TOKEN }, async (s) => {
+      const res = await s.app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong-token' } });
+      return { status: res.statusCode, error: res.json().error };
+    }),
   'CSRF_REJECTED/csrf_header_missing': async () => {
     const res = await server.app.inject({
       method: 'POST',

@@ -1,11 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.ts';
+import { requireMetricsToken } from '../metrics-auth.ts';
 import type { Store } from '../store/store.ts';
 
-/** `/healthz` (no auth: a load balancer probes it) and `/metrics` for Prometheus. */
+/**
+ * `/healthz` (no auth: a load balancer probes it) and `/metrics` for Prometheus, behind a bearer
+ * token when one is configured.
+ */
 export async function healthRoutes(
   app: FastifyInstance,
-  deps: { store: Store; metrics: Metrics },
+  deps: { store: Store; metrics: Metrics; metricsToken: string | null },
 ): Promise<void> {
   app.get(
     '/healthz',
@@ -18,7 +22,10 @@ export async function healthRoutes(
 
   app.get(
     '/metrics',
-    { schema: { summary: 'Prometheus metrics', tags: ['ops'] } },
+    {
+      schema: { summary: 'Prometheus metrics', tags: ['ops'] },
+      ...(deps.metricsToken !== null && { onRequest: requireMetricsToken(deps.metricsToken) }),
+    },
     async (_request, reply) => {
       reply.type(deps.metrics.registry.contentType);
       return deps.metrics.registry.metrics();

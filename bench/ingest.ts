@@ -64,11 +64,15 @@ async function freePort(): Promise<number> {
 
 async function start(script: string, env: Record<string, string>, profile = false): Promise<ChildProcess> {
   const profiling = profile && PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', script], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...profiling, '--conditions=@signet/source', '--import', 'tsx', script],
+    {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => (/ready|running at/.test(String(d)) ? resolve() : undefined));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));

@@ -6,7 +6,13 @@ import { DEFAULT_CONFIG, type RunningServer, startServer } from '@signet/server'
 import { browserAvailable, launchChromium } from '@signet/test-browser';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type DemoApp, ensureSdkBundle, type RunningShop, setupDemoApp, startShop } from '../server/index.ts';
+import {
+  type DemoApp,
+  type RunningShop,
+  sdkBundlePath,
+  setupDemoApp,
+  startShop,
+} from '../src/server/index.ts';
 
 // The demo end to end: a real Signet server on a real SQLite file, the shop's real backend, the
 // SDK's script-tag build in headless Chromium, clicked through as a visitor would, and checked
@@ -56,22 +62,18 @@ const eventually = (check: () => Promise<void>) => vi.waitFor(check, { timeout: 
 beforeAll(async () => {
   if (!available) return;
   dir = mkdtempSync(join(tmpdir(), 'signet-shop-'));
-  const [sdkBundlePath, started] = await Promise.all([
-    ensureSdkBundle(join(dir, 'sdk')),
-    startServer(
-      {
-        ...DEFAULT_CONFIG,
-        port: 0,
-        databaseUrl: `sqlite:${join(dir, 'signet.db')}`,
-        adminToken: ADMIN,
-        logLevel: 'silent',
-        rateLimitAppPerMinute: 0,
-        rateLimitClientPerMinute: 0,
-      },
-      { handleSignals: false, out: new Writable({ write: (_c, _e, done) => done() }) },
-    ),
-  ]);
-  server = started;
+  server = await startServer(
+    {
+      ...DEFAULT_CONFIG,
+      port: 0,
+      databaseUrl: `sqlite:${join(dir, 'signet.db')}`,
+      adminToken: ADMIN,
+      logLevel: 'silent',
+      rateLimitAppPerMinute: 0,
+      rateLimitClientPerMinute: 0,
+    },
+    { handleSignals: false, out: new Writable({ write: (_c, _e, done) => done() }) },
+  );
   signetUrl = server.url.replace('://localhost', '://127.0.0.1');
   demo = await setupDemoApp({ signetUrl, adminToken: ADMIN });
   // No leeway: a token that reached the server expired would be refused and show up as a failure.
@@ -85,7 +87,7 @@ beforeAll(async () => {
     privateKeyPem: demo.keys.privateKeyPem,
     kid: demo.keys.kid,
     ttl: TTL_SECONDS,
-    sdkBundlePath,
+    sdkBundlePath: sdkBundlePath(),
     port: 0,
   });
   browser = await launchChromium();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,6 @@ import type { FastifyInstance } from 'fastify';
 import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../scripts/ensure-built.ts';
 
 /*
  * The dashboard in a real Chromium against a real server (real SQLite file, real port, real
@@ -75,7 +74,9 @@ async function openTab(label: string) {
 
 describe.skipIf(!available)('dashboard in Chromium', () => {
   beforeAll(async () => {
-    await ensureBuilt();
+    // The server serves the build it ships, made by `npm run build` (which `npm test` runs first).
+    const built = join(root, '..', 'server', 'dashboard', 'index.html');
+    if (!existsSync(built)) throw new Error(`The dashboard is not built (${built}): run npm run build`);
     mkdirSync(artifacts, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'signet-dashboard-'));
     store = openStore(`sqlite:${join(dir, 'signet.db')}`);
@@ -84,7 +85,6 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
       store,
       adminToken: AdminTokenCheck.forToken(ADMIN_TOKEN),
       config: { rateLimitAppPerMinute: 0, rateLimitClientPerMinute: 0 },
-      dashboardDir: join(root, 'dist'),
     });
     base = await server.listen({ port: 0, host: '127.0.0.1' });
     key = await generateKeyPair('ES256', { extractable: true });

@@ -10,4 +10,4 @@ export { createTokenEndpoint } from './token-endpoint.ts';
 export type { IssuedToken, TokenIssuer, TokenIssuerOptions } from './token-issuer.ts';
 export { createTokenIssuer } from './token-issuer.ts';
 export type { PublicKeyLike, VerifyTokenOptions } from './verify-token.ts';
-export { verifyToken } from './verify-token.ts';
+export { publicKeyInput, verifyToken } from './verify-token.ts';

@@ -24,7 +24,7 @@ afterEach(async () => {
 
 /** Runs the child; `until` decides from its output lines when to SIGKILL it (null: let it exit). */
 function runChild(settings: object, until: ((lines: string[]) => boolean) | null): Promise<string[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+  const child = spawn(process.execPath, ['--conditions=@signet/source', '--import', 'tsx', CHILD], {
     env: { ...process.env, SIGNET_CHILD: JSON.stringify(settings) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 
 /*
  * Builds the SDK with esbuild: ESM and CJS for Node and for browsers (bundlers), a minified
@@ -23,7 +23,14 @@ export async function buildSdk(
   options: { types?: boolean } = {},
 ): Promise<BuildResult> {
   rmSync(outDir, { recursive: true, force: true });
-  const common = { bundle: true, logLevel: 'silent', legalComments: 'none', absWorkingDir: root } as const;
+  const common = {
+    bundle: true,
+    logLevel: 'silent',
+    legalComments: 'none',
+    absWorkingDir: root,
+    // Workspace packages (the protocol) are bundled from their TypeScript sources.
+    conditions: ['@signet/source', 'module'],
+  } satisfies BuildOptions;
   const entries = [
     { entry: 'src/node/index.ts', name: 'node', platform: 'node', target: 'node20' },
     { entry: 'src/browser/index.ts', name: 'browser', platform: 'browser', target: 'es2020' },

@@ -36,7 +36,7 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Injectable clock, in ms. */
   now?: () => number;
-  /** The built dashboard's folder; null serves a placeholder at `/`. Default: @signet/dashboard's dist. */
+  /** The built dashboard's folder; null serves a placeholder at `/`. Default: the one this package ships. */
   dashboardDir?: string | null;
 }
 

@@ -191,7 +191,7 @@ describe('the dashboard at /', () => {
     try {
       const page = await served.app.inject({ url: '/' });
       expect(page.statusCode).toBe(200);
-      expect(page.body).toContain('npm run build -w @signet/dashboard');
+      expect(page.body).toContain('npm run build');
     } finally {
       await served.close();
     }

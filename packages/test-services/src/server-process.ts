@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-// The server's own entry point (what `npm start -w @signet/server` runs), started through tsx.
+// The server's entry point, run from its TypeScript source through tsx (a test tool: users run
+// the compiled dist/), resolving workspace packages to their sources too.
 const MAIN = fileURLToPath(new URL('../../server/src/main.ts', import.meta.url));
 
 /** A real `signet serve` process on 127.0.0.1 and a free port. */
@@ -23,18 +24,22 @@ export interface ServerProcess {
  * const server = await startServerProcess({ SIGNET_DATABASE_URL: 'sqlite:/tmp/x/signet.db', SIGNET_ADMIN_TOKEN: token });
  */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SIGNET_LOG_LEVEL: 'warn',
-      SIGNET_RATE_LIMIT_APP_PER_MINUTE: '0',
-      SIGNET_RATE_LIMIT_CLIENT_PER_MINUTE: '0',
-      ...env,
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=@signet/source', '--import', 'tsx', MAIN],
+    {
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        SIGNET_LOG_LEVEL: 'warn',
+        SIGNET_RATE_LIMIT_APP_PER_MINUTE: '0',
+        SIGNET_RATE_LIMIT_CLIENT_PER_MINUTE: '0',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => {
     output += String(d);

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
-// Shown when the dashboard has not been built (it is built by `npm start` and `npm test`).
+// Shown when the dashboard has not been built (`npm run build`, which `npm ci` runs, builds it).
 const PLACEHOLDER = `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -14,7 +14,7 @@ code{background:#f3f4f6;padding:.1rem .3rem;border-radius:4px}</style></head>
 <body>
 <h1>Signet</h1>
 <p>The collection server is running, but the dashboard is not built: run
-<code>npm run build -w @signet/dashboard</code> (or <code>npm start</code>, which builds it).</p>
+<code>npm run build</code> at the repository's root (<code>npm ci</code> and <code>npm start</code> run it).</p>
 <ul>
 <li><a href="/docs">API reference (OpenAPI)</a></li>
 <li><a href="/healthz">Health</a> · <a href="/metrics">Metrics</a></li>
@@ -26,14 +26,13 @@ const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/** Where `npm run build -w @signet/dashboard` writes the dashboard, or null when not installed. */
-export function defaultDashboardDir(): string | null {
-  try {
-    const pkg = createRequire(import.meta.url).resolve('@signet/dashboard/package.json');
-    return join(dirname(pkg), 'dist');
-  } catch {
-    return null;
-  }
+/**
+ * The built dashboard, shipped inside this package: `dashboard/` beside `src/` and `dist/`
+ * (both two levels down from here), where the dashboard's Vite build writes it. The server
+ * serves it as data; it does not depend on the dashboard's package.
+ */
+export function defaultDashboardDir(): string {
+  return fileURLToPath(new URL('../../dashboard/', import.meta.url));
 }
 
 /** `/` and its assets: the built dashboard (no CDN at run time), or a placeholder page. */

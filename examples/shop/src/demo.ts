@@ -5,9 +5,10 @@ import { dirname, join, relative } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, startServer } from '@signet/server';
-import { demoAdminToken, ensureSdkBundle, setupDemoApp, startShop } from './server/index.ts';
+import { demoAdminToken, sdkBundlePath, setupDemoApp, startShop } from './server/index.ts';
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// src/demo.ts and dist/demo.js sit at the same depth: the repository is three levels up.
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const databaseFile = join(repoRoot, 'demo.db');
 const tokenFile = join(repoRoot, 'demo.admin-token');
 const closers: (() => Promise<void>)[] = [];
@@ -26,11 +27,11 @@ async function main(): Promise<void> {
     adminToken: admin.token,
     logLevel: env.SIGNET_LOG_LEVEL ?? 'warn',
   };
-  const [sdkBundlePath, server] = await Promise.all([
-    ensureSdkBundle(),
-    // Its own banner is not printed: the summary below says everything in one place.
-    startServer(config, { handleSignals: false, out: new Writable({ write: (_c, _e, done) => done() }) }),
-  ]);
+  // Its own banner is not printed: the summary below says everything in one place.
+  const server = await startServer(config, {
+    handleSignals: false,
+    out: new Writable({ write: (_c, _e, done) => done() }),
+  });
   closers.push(server.close);
   const signetUrl = server.url.replace('://localhost', '://127.0.0.1');
   const demo = await setupDemoApp({ signetUrl, adminToken: admin.token, name: 'Demo shop' });
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     privateKeyPem: demo.keys.privateKeyPem,
     kid: demo.keys.kid,
     ttl: env.SHOP_TOKEN_TTL ?? '2m',
-    sdkBundlePath,
+    sdkBundlePath: sdkBundlePath(),
     port: shopPort,
     host: '127.0.0.1',
   });

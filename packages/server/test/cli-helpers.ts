@@ -5,14 +5,19 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AdminTokenCheck, buildApp, openStore } from '@signet/server';
+import { AdminTokenCheck, buildApp, openStore } from '../src/index.ts';
 
 export const ADMIN_TOKEN = 'issuer-test-admin-token-0123456789';
-export const BIN = fileURLToPath(new URL('../bin/signet.js', import.meta.url));
+/**
+ * The `signet` CLI's entry point, run from its TypeScript source through tsx (a test tool);
+ * `npm run pack:check` runs the compiled bin from the published tarball.
+ */
+export const BIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+export const NODE_ARGS = ['--conditions=@signet/source', '--import', 'tsx'];
 
 /** A fresh directory, removed by the returned cleanup. */
 export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'signet-issuer-'));
+  const dir = mkdtempSync(join(tmpdir(), 'signet-cli-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -104,7 +109,7 @@ export function runCli(
   return new Promise<CliRun>((resolve) => {
     const child = execFile(
       process.execPath,
-      [BIN, ...args],
+      [...NODE_ARGS, BIN, ...args],
       { env, cwd: options.cwd, timeout: 15_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;

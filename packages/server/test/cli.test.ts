@@ -1,21 +1,22 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createTokenIssuer, generateKeyPair, KEY_ALGORITHMS } from '@signet/issuer';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProgram } from '../src/cli/program.ts';
-import { createTokenIssuer, generateKeyPair, KEY_ALGORITHMS } from '../src/index.ts';
 import {
   ADMIN_TOKEN,
   BIN,
   type CliRun,
   closedPort,
+  NODE_ARGS,
   type RealServer,
   requiredApp,
   runCli,
   startRealServer,
   tempDir,
-} from './helpers.ts';
+} from './cli-helpers.ts';
 
 let server: RealServer;
 let tmp: ReturnType<typeof tempDir>;
@@ -426,7 +427,7 @@ describe('serve and migrate', () => {
     const db = join(tmp.dir, 'served.db');
     const child = spawn(
       process.execPath,
-      [BIN, 'serve', '--port', '0', '--database-url', `sqlite:${db}`, '--log-level', 'warn'],
+      [...NODE_ARGS, BIN, 'serve', '--port', '0', '--database-url', `sqlite:${db}`, '--log-level', 'warn'],
       {
         env: { ...process.env, SIGNET_ADMIN_TOKEN: '', PORT: '' },
       },

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { CliError, oneLine } from './cli-error.ts';
 import { createProgram } from './program.ts';
 

@@ -1,5 +1,5 @@
-import { CONFIG_ENV, DEFAULT_CONFIG, loadConfig, type ServerConfig } from '@signet/server/config';
 import type { Command } from 'commander';
+import { CONFIG_ENV, DEFAULT_CONFIG, loadConfig, type ServerConfig } from '../../config.ts';
 import { CliError } from '../cli-error.ts';
 import { example } from '../options.ts';
 import { print } from '../output.ts';
@@ -61,7 +61,7 @@ export function serveCommand(program: Command): void {
   );
   serve.action(async (flags: Record<string, unknown>) => {
     const config = configFrom(flags, ALL_KEYS);
-    const { startServer } = await import('@signet/server');
+    const { startServer } = await import('../../start.ts');
     await startServer(config);
   });
 
@@ -70,7 +70,7 @@ export function serveCommand(program: Command): void {
   example(migrate, 'npx signet migrate --database-url sqlite:./signet.db');
   migrate.action(async (flags: Record<string, unknown>) => {
     const config = configFrom(flags, DATABASE_KEYS);
-    const { openStore } = await import('@signet/server');
+    const { openStore } = await import('../../store/open-store.ts');
     const store = openStore(config.databaseUrl, {
       sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs,
       poolSize: config.databasePoolSize,

@@ -1,6 +1,6 @@
+import { generateKeyPair, KEY_ALGORITHMS, type KeyAlgorithm } from '@signet/issuer';
 import type { KeyInfo } from '@signet/protocol';
 import { type Command, Option } from 'commander';
-import { generateKeyPair, KEY_ALGORITHMS, type KeyAlgorithm } from '../../generate-key-pair.ts';
 import { adminCall, adminTarget } from '../admin-client.ts';
 import { readTextFile, writeKeyFiles } from '../files.ts';
 import { example, withAdminOptions } from '../options.ts';

@@ -1,9 +1,12 @@
+import {
+  createTokenIssuer,
+  inspectToken,
+  publicKeyInput,
+  SigningKeyError,
+  verifyToken,
+} from '@signet/issuer';
 import { KeyInvalidError, type PublicKeyRecord, parsePublicKey } from '@signet/verifier';
 import { type Command, Option } from 'commander';
-import { inspectToken } from '../../inspect-token.ts';
-import { SigningKeyError } from '../../signing-key.ts';
-import { createTokenIssuer } from '../../token-issuer.ts';
-import { publicKeyInput, verifyToken } from '../../verify-token.ts';
 import { CliError } from '../cli-error.ts';
 import { readTextFile } from '../files.ts';
 import { example, integerIn } from '../options.ts';

@@ -8,7 +8,8 @@ import { LIMITS } from '@signet/protocol';
 import Fastify, { type FastifyRequest } from 'fastify';
 import { Sessions } from './sessions.ts';
 
-const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
+// src/server/ and dist/server/ sit at the same depth: web/ is two levels up from either.
+const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
 const SESSION_COOKIE = 'shop_session';
 
 export interface ShopOptions {
@@ -24,7 +25,7 @@ export interface ShopOptions {
   kid?: string;
   /** Token lifetime: seconds or `90s`, `2m`… Default 2 minutes, so the refresh is visible. */
   ttl?: number | string;
-  /** The SDK's script-tag build (see `ensureSdkBundle`). */
+  /** The SDK's script-tag build (see `sdkBundlePath`). */
   sdkBundlePath: string;
   port?: number;
   host?: string;
@@ -45,7 +46,7 @@ export interface RunningShop {
  *
  * @example
  * const shop = await startShop({ appId, signetUrl: 'http://127.0.0.1:4000', privateKeyPem, kid,
- *   sdkBundlePath: await ensureSdkBundle(), port: 4100 });
+ *   sdkBundlePath: sdkBundlePath(), port: 4100 });
  * console.log(`open ${shop.url}`);
  */
 export async function startShop(options: ShopOptions): Promise<RunningShop> {

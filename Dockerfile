@@ -3,9 +3,8 @@
 # The Signet collection server (API, admin API and dashboard) for operators.
 #
 # UNTESTED: written on a machine without a Docker engine, so this file has never been built or
-# run. It expects the packaging rework of issue #17: the server compiled to
-# packages/server/dist, with the `signet` CLI at packages/server/dist/cli/main.js. Until that
-# lands, the CMD below names a file that does not exist yet.
+# run. It runs the compiled server: the `signet` CLI at packages/server/dist/cli/main.js, with
+# the dashboard the server ships in packages/server/dashboard.
 #
 #   docker build -t signet .
 #   docker run -p 4000:4000 -v signet-data:/data -e SIGNET_ADMIN_TOKEN="$(openssl rand -hex 24)" signet
@@ -16,11 +15,11 @@
 FROM node:20-bookworm AS build
 WORKDIR /app
 COPY . .
+# `npm ci` also builds, through `prepare`; `npm run build` again only checks that nothing is stale.
+# It compiles the packages to packages/*/dist and builds the SDK's bundles and the dashboard
+# (packages/server/dashboard, served by the server at `/`).
 RUN npm ci
-# The root `build` script comes with the packaging rework; --if-present skips it while there is none.
-RUN npm run build --if-present
-# The dashboard's static files, served by the server at `/`.
-RUN npm run build -w @signet/dashboard
+RUN npm run build
 RUN npm prune --omit=dev
 
 # --- runtime: the built workspace, run as the unprivileged `node` user ---------------------------

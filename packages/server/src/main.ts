@@ -1,7 +1,8 @@
 import { loadConfig } from './config.ts';
 import { startServer } from './start.ts';
 
-// `npm start -w @signet/server`; the root `npm start` runs `signet serve`, which calls the same startServer.
+// The server alone, configured from the environment: what test and benchmark server processes run
+// (from source). Users run `signet serve` (cli/commands/serve.ts), which calls the same startServer.
 // loadConfig inside the chain: a bad setting ends as the one line below, not a stack trace.
 Promise.resolve()
   .then(() => startServer(loadConfig()))

@@ -3,7 +3,7 @@
 // then builds the SDK's bundles and the dashboard when their sources changed. Nothing compiles
 // TypeScript at run time afterwards.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,8 +32,6 @@ async function timed(what: string, work: () => unknown): Promise<void> {
 await timed('packages compiled (tsc -b tsconfig.build.json)', () => {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-b', at('tsconfig.build.json')], { stdio: 'inherit' });
-  // tsc writes files without the execute bit; the `signet` bin needs it.
-  chmodSync(at('packages/server/dist/cli/main.js'), 0o755);
 });
 
 const protocolSources = at('packages/protocol/src');

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { CliError, oneLine } from './cli-error.ts';
 import { createProgram } from './program.ts';
 

@@ -24,6 +24,8 @@ export type {
   TrackEvent,
 } from './batch.ts';
 export { batchSchema } from './batch-schema.ts';
+export type { ClaimRules, ClaimsVerdict } from './claims.ts';
+export { checkClaims } from './claims.ts';
 export type {
   ErrorBody,
   ErrorCode,

@@ -1,12 +1,11 @@
 export type { SigningAlgorithm } from './algorithms.ts';
 export { algorithmsForJwk, isSigningAlgorithm, SIGNING_ALGORITHMS } from './algorithms.ts';
 export { tokenFromAuthorization } from './bearer.ts';
+export type { TokenVerifier, TokenVerifierOptions, VerifyCheck } from './create-token-verifier.ts';
+export { createTokenVerifier } from './create-token-verifier.ts';
 export { jwkThumbprint } from './jwk-thumbprint.ts';
 export type { VerificationKey } from './key-ring.ts';
 export type { KeyInvalidReason, PublicJwk, PublicKeyInput, PublicKeyRecord } from './public-key.ts';
 export { KeyInvalidError, parsePublicKey } from './public-key.ts';
 export type { VerificationSettings } from './verification-settings.ts';
-export type { VerifyOn } from './verification-thread.ts';
 export type { JwtFailure, JwtSuccess, VerifyResult } from './verify-result.ts';
-export type { TokenVerifier, TokenVerifierOptions, VerifyCheck } from './verify-token.ts';
-export { createTokenVerifier } from './verify-token.ts';

@@ -1,4 +1,3 @@
-import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { LIMITS } from '@signet/protocol';
 import { importJWK, type JWK } from 'jose';
 import { algorithmsForJwk, isSigningAlgorithm } from './algorithms.ts';
@@ -105,18 +104,4 @@ function checkKey(key: VerificationKey): VerificationKey {
 /** One string per (key, algorithm) pair, for per-pair memos: a NUL cannot occur in an algorithm name. */
 function keyAlgorithmId(key: VerificationKey, alg: string): string {
   return `${alg}\u0000${key.kid}`;
-}
-
-/**
- * The key for node:crypto, as the fast paths use it; null when none of them may say yes with
- * it: a key node:crypto cannot read, or an RSA key under the 2048 bits jose insists on.
- */
-export function nodePublicKey(key: VerificationKey): KeyObject | null {
-  try {
-    const publicKey = createPublicKey({ key: key.jwk as JsonWebKey, format: 'jwk' });
-    const bits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
-    return publicKey.asymmetricKeyType === 'rsa' && bits < LIMITS.minRsaBits ? null : publicKey;
-  } catch {
-    return null;
-  }
 }

@@ -13,15 +13,7 @@ import {
   type PublicKeyRecord,
   parsePublicKey,
   type VerificationSettings,
-  type VerifyOn,
 } from '../src/index.ts';
-
-/**
- * Where the suite's verifiers check signatures: verify-token.test.ts runs on this thread
- * (fast-jwt), verify-token.thread-pool.test.ts sets `thread-pool` (node:crypto's callback
- * `verify`) and runs it again.
- */
-export const suite: { verifyOn: VerifyOn } = { verifyOn: 'this-thread' };
 
 /** The frozen clock of every time test: tokens are minted and checked against it. */
 export const NOW = new Date('2025-06-01T12:00:00Z');
@@ -74,18 +66,16 @@ export function encodePart(value: unknown): string {
   return base64url.encode(typeof value === 'string' ? value : JSON.stringify(value));
 }
 
-/** A verifier over the given keys with SETTINGS, optionally changed, on the suite's side. */
+/** A verifier over the given keys with SETTINGS, optionally changed. */
 export function verifierFor(
   keys: TestKey[],
   settings: Partial<VerificationSettings> = {},
   cacheSize?: number,
-  verifyOn: VerifyOn = suite.verifyOn,
 ) {
   return createTokenVerifier({
     keys: keys.map((key) => key.record),
     settings: { ...SETTINGS, ...settings },
     cacheSize,
-    verifyOn,
   });
 }
 

@@ -4,7 +4,7 @@ import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AdminTokenCheck } from './admin-token.ts';
 import { ApiError } from './errors.ts';
-import type { Store } from './store/store.ts';
+import type { RegistryStore } from './store/registry-store.ts';
 
 const SECRET_SETTING = 'admin_session_secret';
 
@@ -28,7 +28,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export class AdminSessions {
   private constructor(
-    private readonly store: Store,
+    private readonly store: RegistryStore,
     private readonly key: Buffer,
     readonly ttlMs: number,
     private readonly now: () => number,
@@ -36,7 +36,7 @@ export class AdminSessions {
 
   /** Reads (or creates, first writer wins) the shared secret and binds it to the admin token. */
   static async create(
-    store: Store,
+    store: RegistryStore,
     adminToken: AdminTokenCheck,
     options: { ttlMs: number; now: () => number },
   ): Promise<AdminSessions> {

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Store } from './store/store.ts';
+import type { RegistryStore } from './store/registry-store.ts';
 
 const SETTING = 'admin_token_sha256';
 
@@ -34,7 +34,7 @@ export class AdminTokenCheck {
  * otherwise generate one, store only its hash, and return it once so it can be printed.
  */
 export async function resolveAdminToken(
-  store: Store,
+  store: RegistryStore,
   configured: string | null,
 ): Promise<{ check: AdminTokenCheck; generated: string | null }> {
   if (configured !== null) return { check: AdminTokenCheck.forToken(configured), generated: null };

@@ -25,7 +25,8 @@ import { adminStatsRoutes } from './routes/admin-stats.ts';
 import { dashboardRoutes, defaultDashboardDir } from './routes/dashboard.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
-import { StorageUnavailableError, type Store } from './store/store.ts';
+import { StorageUnavailableError } from './store/storage-unavailable.ts';
+import type { Store } from './store/store.ts';
 import { validatorCompiler } from './validation.ts';
 
 export interface BuildAppOptions {

@@ -6,5 +6,5 @@ export { CONFIG_ENV, DEFAULT_CONFIG, loadConfig } from './config.ts';
 export type { RunningServer, StartOptions } from './start.ts';
 export { startServer } from './start.ts';
 export { openStore } from './store/open-store.ts';
+export { StorageUnavailableError } from './store/storage-unavailable.ts';
 export type { Store } from './store/store.ts';
-export { StorageUnavailableError } from './store/store.ts';

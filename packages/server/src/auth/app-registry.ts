@@ -1,5 +1,5 @@
 import { createTokenVerifier, type TokenVerifier } from '@signet/verifier';
-import type { AppRow, KeyRow, Store } from '../store/store.ts';
+import type { AppRow, KeyRow, RegistryStore } from '../store/registry-store.ts';
 
 /** What ingestion needs to know about an app, loaded once and reused until it changes. */
 export interface LoadedApp {
@@ -23,7 +23,7 @@ export class AppRegistry {
   private unwatch: (() => Promise<void>) | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: RegistryStore,
     private readonly tokenCacheSize: number,
     private readonly checkEveryMs = 5_000,
   ) {}

@@ -1,11 +1,14 @@
 import { LIMITS } from '@signet/protocol';
 import type { AppRegistry } from '../auth/app-registry.ts';
 import { appNotFound } from '../errors.ts';
-import type { AppRow, Store } from '../store/store.ts';
+import type { DataReader } from '../store/data-reader.ts';
+import type { AppRow, RegistryStore } from '../store/registry-store.ts';
+import type { StatisticsReader } from '../store/statistics-reader.ts';
 
 /** What every admin route needs. */
 export interface AdminDeps {
-  store: Store;
+  /** The parts of the store the admin API reads and changes. */
+  store: RegistryStore & DataReader & StatisticsReader;
   registry: AppRegistry;
   now: () => number;
 }
@@ -17,7 +20,7 @@ export const appIdParams = {
 } as const;
 
 /** The app, or a 404 `APP_NOT_FOUND`. */
-export async function requireApp(store: Store, appId: string): Promise<AppRow> {
+export async function requireApp(store: RegistryStore, appId: string): Promise<AppRow> {
   const app = await store.getApp(appId);
   if (!app) throw appNotFound();
   return app;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.ts';
 import { requireMetricsToken } from '../metrics-auth.ts';
-import type { Store } from '../store/store.ts';
+import type { StoreLifecycle } from '../store/store.ts';
 
 /**
  * `/healthz` (no auth: a load balancer probes it) and `/metrics` for Prometheus, behind a bearer
@@ -9,7 +9,7 @@ import type { Store } from '../store/store.ts';
  */
 export async function healthRoutes(
   app: FastifyInstance,
-  deps: { store: Store; metrics: Metrics; metricsToken: string | null },
+  deps: { store: StoreLifecycle; metrics: Metrics; metricsToken: string | null },
 ): Promise<void> {
   app.get(
     '/healthz',

@@ -6,10 +6,10 @@ import { prepareEvents, schemaFailure } from '../batch-validation.ts';
 import { appNotFound, jwtErrorBody } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import type { RateLimits } from '../rate-limits.ts';
-import type { FailureToKeep, OutcomeToCount, Store } from '../store/store.ts';
+import type { FailureToKeep, IngestionWriter, OutcomeToCount } from '../store/ingestion-writer.ts';
 
 export interface IngestDeps {
-  store: Store;
+  store: IngestionWriter;
   registry: AppRegistry;
   metrics: Metrics;
   rateLimits: RateLimits;

@@ -1,5 +1,5 @@
 import type { JsonValue } from '@signet/protocol';
-import type { BatchToStore, EventToStore } from './store.ts';
+import type { BatchToStore, EventToStore } from './ingestion-writer.ts';
 
 /* The rules of storing a batch that do not depend on the backend, shared by every writer. */
 

@@ -12,25 +12,25 @@ import {
 import type { DialectName } from './dialect-name.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
-import {
-  type AddKeyResult,
-  type AppActivityRow,
-  type AppRow,
-  type BatchToStore,
-  type FailureRow,
-  type FailureToKeep,
-  type KeyRow,
-  type MinuteCountRow,
-  type OutcomeRow,
-  type OutcomeToCount,
-  type RejectionToRecord,
-  type RemoveKeyResult,
-  type SdkVersionRow,
-  StorageUnavailableError,
-  type Store,
-  type StoredEventRow,
-  type UpdateJwtResult,
-  type UserRow,
+import { StorageUnavailableError } from './storage-unavailable.ts';
+import type {
+  AddKeyResult,
+  AppActivityRow,
+  AppRow,
+  BatchToStore,
+  FailureRow,
+  FailureToKeep,
+  KeyRow,
+  MinuteCountRow,
+  OutcomeRow,
+  OutcomeToCount,
+  RejectionToRecord,
+  RemoveKeyResult,
+  SdkVersionRow,
+  Store,
+  StoredEventRow,
+  UpdateJwtResult,
+  UserRow,
 } from './store.ts';
 
 const MINUTE_MS = 60_000;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { firstOccurrences, hourOf, senderOf, verifiedFlag } from '../batch-rules.ts';
-import type { BatchToStore } from '../store.ts';
+import type { BatchToStore } from '../ingestion-writer.ts';
 
 type Stored = { accepted: number; duplicates: number };
 interface Pending {

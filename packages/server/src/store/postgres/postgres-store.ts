@@ -1,8 +1,8 @@
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
+import type { BatchToStore } from '../ingestion-writer.ts';
 import { KyselyStore } from '../kysely-store.ts';
 import type { Database } from '../schema.ts';
-import type { BatchToStore } from '../store.ts';
 import { isSimpleBatch, PostgresBatchWriter } from './postgres-batch-writer.ts';
 
 export interface PostgresStoreOptions {

@@ -8,7 +8,7 @@ import {
   senderOf,
   verifiedFlag,
 } from '../batch-rules.ts';
-import type { BatchToStore } from '../store.ts';
+import type { BatchToStore } from '../ingestion-writer.ts';
 
 type Stored = { accepted: number; duplicates: number };
 interface Pending {

@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { BatchToStore } from '../ingestion-writer.ts';
 import { KyselyStore } from '../kysely-store.ts';
 import type { Database as Schema } from '../schema.ts';
-import type { BatchToStore } from '../store.ts';
 import { SqliteBatchWriter } from './sqlite-batch-writer.ts';
 
 export interface SqliteStoreOptions {

@@ -1,3 +1,4 @@
+import type { EventContext } from './batch.ts';
 import type { JwtErrorCode } from './errors.ts';
 import type { JsonObject, JsonValue } from './json.ts';
 
@@ -56,13 +57,16 @@ export interface KeyInfo {
 /** An event as the admin API returns it: as sent, plus where it came from. */
 export interface StoredEvent {
   id: string;
-  type: 'track' | 'attributes' | 'alias';
+  type: 'track' | 'page' | 'attributes' | 'alias';
+  /** A track event's name; a page event's, when it was given one. */
   name?: string;
   timestamp: string;
   sessionId?: string;
   properties?: JsonObject;
   attributes?: { [key: string]: JsonValue };
   anonymousId?: string;
+  /** As the SDK sent it: library, locale, timezone, and in browsers the page, screen, user agent and campaign. */
+  context?: EventContext;
   userId: string | null;
   receivedAt: string;
   /** true / false for identified users; null for anonymous data or mode `disabled`. */

@@ -13,10 +13,19 @@ const id = { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength, patter
 const timestamp = { type: 'string', format: 'date-time' } as const;
 const jsonObject = { type: 'object' } as const;
 
+// Any JSON object, as Segment accepts: its size counts towards the event's 32 KiB and its
+// nesting towards the event's 64 levels, both checked on the whole event.
 const eventBase = {
   id,
   timestamp,
   sessionId: id,
+  context: jsonObject,
+} as const;
+const eventName = {
+  type: 'string',
+  minLength: 1,
+  maxLength: LIMITS.maxEventNameLength,
+  pattern: NO_NUL,
 } as const;
 
 export const trackEventSchema = {
@@ -25,7 +34,18 @@ export const trackEventSchema = {
   properties: {
     ...eventBase,
     type: { const: 'track' },
-    name: { type: 'string', minLength: 1, maxLength: LIMITS.maxEventNameLength, pattern: NO_NUL },
+    name: eventName,
+    properties: jsonObject,
+  },
+} as const;
+
+export const pageEventSchema = {
+  type: 'object',
+  required: ['id', 'type', 'timestamp'],
+  properties: {
+    ...eventBase,
+    type: { const: 'page' },
+    name: eventName,
     properties: jsonObject,
   },
 } as const;
@@ -79,7 +99,7 @@ export const batchSchema = {
         type: 'object',
         required: ['type'],
         discriminator: { propertyName: 'type' },
-        oneOf: [trackEventSchema, attributesEventSchema, aliasEventSchema],
+        oneOf: [trackEventSchema, pageEventSchema, attributesEventSchema, aliasEventSchema],
       },
     },
   },

@@ -19,7 +19,9 @@ export type {
   BatchEvent,
   BatchResponse,
   BatchUser,
+  EventContext,
   EventType,
+  PageEvent,
   SdkInfo,
   TrackEvent,
 } from './batch.ts';

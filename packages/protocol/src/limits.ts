@@ -4,9 +4,9 @@ export const LIMITS = {
   maxBodyBytes: 512 * 1024,
   /** Most events in one batch (413 `BATCH_TOO_LARGE` beyond). */
   maxEventsPerBatch: 500,
-  /** Largest single event, serialised as JSON (400 `INVALID_BATCH` beyond). */
+  /** Largest single event, serialised as JSON, its context included (400 `INVALID_BATCH` beyond). */
   maxEventBytes: 32 * 1024,
-  /** Deepest nesting of objects and arrays in an event's properties or attributes (400 `INVALID_BATCH` beyond). */
+  /** Deepest nesting of objects and arrays in an event's properties, attributes or context (400 `INVALID_BATCH` beyond). */
   maxNestingDepth: 64,
   /** Largest compact JWS the server decodes (`DECRYPTION_FAILED` / `malformed` beyond). */
   maxTokenBytes: 8 * 1024,

@@ -89,6 +89,10 @@ function knownFields(event: BatchEvent): BatchEvent {
       known.name = event.name;
       if (event.properties) known.properties = event.properties;
       break;
+    case 'page':
+      if (event.name !== undefined) known.name = event.name;
+      if (event.properties) known.properties = event.properties;
+      break;
     case 'attributes':
       known.attributes = event.attributes;
       break;
@@ -96,14 +100,18 @@ function knownFields(event: BatchEvent): BatchEvent {
       known.anonymousId = event.anonymousId;
       break;
   }
+  // Stored whole, as sent (unknown fields too): it is counted in the 32 KiB and the 64 levels.
+  if (event.context) known.context = event.context;
   return known as unknown as BatchEvent;
 }
 
 function toStore(event: BatchEvent, body: string): EventToStore {
   return {
     id: event.id,
-    type: event.type,
-    name: event.type === 'track' ? event.name : null,
+    // The store's type names only the types it treats apart (attributes, alias); a page event is
+    // stored like a track event, under its own type. (Until store.ts lists 'page' itself.)
+    type: event.type as EventToStore['type'],
+    name: event.type === 'track' || event.type === 'page' ? (event.name ?? null) : null,
     sessionId: event.sessionId ?? null,
     body,
     ...(event.type === 'attributes' && { attributes: event.attributes }),

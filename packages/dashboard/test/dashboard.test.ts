@@ -19,6 +19,15 @@ const available = browserAvailable('dashboard browser tests');
 
 const ADMIN_TOKEN = 'dashboard-test-admin-token-42';
 const XSS_NAME = '<img src=x onerror="window.__xss=1">';
+/** An event's context as the browser SDK sends it, with markup where a page title may carry it. */
+const CONTEXT = {
+  library: { name: 'signet-web', version: '0.1.0' },
+  locale: 'nl-NL',
+  timezone: 'Europe/Amsterdam',
+  userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
+  page: { url: 'https://shop.test/pricing', path: '/pricing', referrer: '', title: XSS_NAME, search: '' },
+  screen: { width: 390, height: 844 },
+};
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const artifacts = join(root, '..', '..', 'test-artifacts', 'dashboard');
 
@@ -190,8 +199,9 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     const good = await sendBatch('user-42', await token(key, 'user-42'), [
       { type: 'track', name: XSS_NAME, properties: { sku: '<script>alert(1)</script>' } },
       { type: 'attributes', attributes: { plan: 'pro', '<b>bold</b>': '<i>x</i>' } },
+      { type: 'page', name: 'Pricing', properties: { path: '/pricing' }, context: CONTEXT },
     ]);
-    expect(good).toMatchObject({ status: 200, body: { accepted: 2 } });
+    expect(good).toMatchObject({ status: 200, body: { accepted: 3 } });
     const forged = await sendBatch('user-42', await token(forger, 'user-42'), [
       { type: 'track', name: 'Forged' },
     ]);
@@ -271,6 +281,18 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     expect(await events.textContent()).toContain('<script>alert(1)</script>');
     await page.getByText('Verified', { exact: true }).first().waitFor();
     await page.getByText('Unverified', { exact: true }).first().waitFor();
+
+    // A page event: its name and badge, its context on one collapsed line, whole when opened.
+    const pricing = events.locator('li.event', { hasText: 'Pricing' });
+    expect(await pricing.locator('.badge', { hasText: 'page' }).count()).toBe(1);
+    const context = pricing.locator('details.context');
+    expect(await context.locator('summary').textContent()).toBe(
+      'Context signet-web 0.1.0 · nl-NL · Europe/Amsterdam · /pricing · 390×844',
+    );
+    expect(await context.locator('pre').isVisible()).toBe(false);
+    await context.locator('summary').click();
+    expect(JSON.parse((await context.locator('pre').textContent()) ?? '')).toEqual(CONTEXT);
+    expect(await events.locator('img, script, b, i').count()).toBe(0);
 
     await page.getByLabel('User id').fill('user-42');
     await page.getByRole('button', { name: 'Filter' }).click();

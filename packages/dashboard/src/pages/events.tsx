@@ -1,4 +1,4 @@
-import type { StoredEvent } from '@signet/protocol';
+import type { EventContext, StoredEvent } from '@signet/protocol';
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../api.ts';
 import { Empty, Load } from '../components/status.tsx';
@@ -123,7 +123,8 @@ function Attributes({ values, empty }: { values: StoredEvent['attributes']; empt
 
 function EventItem({ event, onUser }: { event: StoredEvent; onUser: (id: string) => void }) {
   const payload = event.type === 'attributes' ? event.attributes : event.properties;
-  const title = event.type === 'track' ? event.name : event.type === 'alias' ? 'alias' : 'attributes';
+  const title =
+    event.type === 'track' ? event.name : event.type === 'page' ? (event.name ?? 'Page view') : event.type;
   return (
     <li class="event">
       <div class="event-head">
@@ -144,7 +145,38 @@ function EventItem({ event, onUser }: { event: StoredEvent; onUser: (id: string)
       {payload && Object.keys(payload).length > 0 && (
         <pre class="json">{JSON.stringify(payload, null, 2)}</pre>
       )}
+      {event.context && Object.keys(event.context).length > 0 && <Context context={event.context} />}
     </li>
+  );
+}
+
+/** A string field of the context, or nothing: the context is whatever JSON the sender put there. */
+const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
+/**
+ * The context, collapsed to one line (library, locale, time zone, page path, screen); the whole
+ * object when opened. Events carry it on every row, so it must not crowd out the properties.
+ */
+function Context({ context }: { context: EventContext }) {
+  const library = context.library;
+  const screen = context.screen;
+  const summary = [
+    library && [text(library.name), text(library.version)].filter(Boolean).join(' '),
+    text(context.locale),
+    text(context.timezone),
+    text(context.page?.path),
+    screen && typeof screen.width === 'number' && typeof screen.height === 'number'
+      ? `${screen.width}×${screen.height}`
+      : null,
+  ].filter(Boolean);
+  return (
+    <details class="context">
+      <summary>
+        <span class="muted">Context</span>
+        {summary.length > 0 && <span class="break"> {summary.join(' · ')}</span>}
+      </summary>
+      <pre class="json">{JSON.stringify(context, null, 2)}</pre>
+    </details>
   );
 }
 

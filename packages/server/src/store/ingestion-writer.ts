@@ -2,7 +2,8 @@ import type { AuthOutcome, JsonValue } from '@signet/protocol';
 
 export interface EventToStore {
   id: string;
-  type: 'track' | 'attributes' | 'alias';
+  /** `attributes` and `alias` events change more than the events table; others are stored as sent. */
+  type: 'track' | 'page' | 'attributes' | 'alias';
   name: string | null;
   sessionId: string | null;
   /** The event as sent (known fields only), serialised once by the caller. */

@@ -1,0 +1,4 @@
+import { SQLITE } from './backends.ts';
+import { describeStoreConformance } from './store-conformance.ts';
+
+describeStoreConformance(SQLITE);

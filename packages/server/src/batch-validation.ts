@@ -108,9 +108,7 @@ function knownFields(event: BatchEvent): BatchEvent {
 function toStore(event: BatchEvent, body: string): EventToStore {
   return {
     id: event.id,
-    // The store's type names only the types it treats apart (attributes, alias); a page event is
-    // stored like a track event, under its own type. (Until store.ts lists 'page' itself.)
-    type: event.type as EventToStore['type'],
+    type: event.type,
     name: event.type === 'track' || event.type === 'page' ? (event.name ?? null) : null,
     sessionId: event.sessionId ?? null,
     body,

@@ -7,6 +7,8 @@
  *   npm run bench            # 4 rounds of 5 s
  *   BENCH_SECONDS=10 npm run bench
  *   BENCH_PROFILE_DIR=/tmp/prof npm run bench:ingest   # each Signet server writes a --cpu-prof there
+ *   BENCH_TOKEN_CHURN=50 npm run bench:ingest          # a new token every 50 batches (0: one token)
+ *   BENCH_COMPARE_TREE=/tmp/before npm run bench:ingest # also a SQLite server from another checkout
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,11 +21,19 @@ import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** Turns per server (A B C A B C …); each ratio takes every server's best round. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const EVENTS = 20;
-const ADMIN = `bench-admin-${randomBytes(8).toString('hex')}`;
+const ADMIN = `bench-admin-${randomBytes(16).toString('hex')}`;
 const root = new URL('..', import.meta.url).pathname;
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+/** A new token every this many batches, as users' tokens are renewed; 0 sends one token throughout. */
+const TOKEN_CHURN = Number(process.env.BENCH_TOKEN_CHURN ?? 0);
+/** Tokens signed ahead per server (signing during the load would take the load generator's time). */
+const TOKENS_AHEAD = 4_000;
+/** Another checkout (with its node_modules) whose server is measured in turn with this one. */
+const COMPARE_TREE = process.env.BENCH_COMPARE_TREE;
 
 /** RFC 9562 UUIDv7: 48-bit ms timestamp, version 7, variant 10, random rest. */
 function uuidv7(): string {
@@ -62,13 +72,18 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function start(script: string, env: Record<string, string>, profile = false): Promise<ChildProcess> {
+async function start(
+  script: string,
+  env: Record<string, string>,
+  profile = false,
+  tree = root,
+): Promise<ChildProcess> {
   const profiling = profile && PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   const child = spawn(
     process.execPath,
     [...profiling, '--conditions=@signet/source', '--import', 'tsx', script],
     {
-      cwd: root,
+      cwd: tree,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -80,15 +95,32 @@ async function start(script: string, env: Record<string, string>, profile = fals
   return child;
 }
 
-async function load(url: string, headers: Record<string, string>) {
+/** Batches sent to each URL so far: later rounds go on with new tokens instead of cached ones. */
+const sentTo = new Map<string, number>();
+
+async function load(url: string, tokens: string[]) {
+  let sent = sentTo.get(url) ?? 0;
+  const tokenFor = () => {
+    const index = TOKEN_CHURN > 0 ? Math.floor(sent++ / TOKEN_CHURN) % tokens.length : 0;
+    return tokens[index] as string;
+  };
   const result = await autocannon({
     url,
     method: 'POST',
     connections: CONNECTIONS,
     duration: SECONDS,
-    headers: { 'content-type': 'application/json', ...headers },
-    requests: [{ setupRequest: (req) => ({ ...req, body: batch() }) }],
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (req) => ({
+          ...req,
+          body: batch(),
+          headers: { ...req.headers, ...(tokens.length > 0 && { authorization: `Bearer ${tokenFor()}` }) },
+        }),
+      },
+    ],
   });
+  sentTo.set(url, sent);
   const ok = result['2xx'];
   return {
     batchesPerSecond: Math.round(ok / SECONDS),
@@ -127,8 +159,8 @@ async function postgresDatabase(): Promise<{ url: string; drop: () => Promise<vo
   };
 }
 
-/** Starts a Signet process on `databaseUrl` with one app in `required` mode and a token for it. */
-async function startSignet(databaseUrl: string) {
+/** Starts a Signet process on `databaseUrl` with one app in `required` mode and tokens for it. */
+async function startSignet(databaseUrl: string, tree = root) {
   const port = await freePort();
   const child = await start(
     'packages/server/src/main.ts',
@@ -141,6 +173,7 @@ async function startSignet(databaseUrl: string) {
       SIGNET_RATE_LIMIT_CLIENT_PER_MINUTE: '0',
     },
     true,
+    tree,
   );
   const base = `http://127.0.0.1:${port}`;
   const admin = async (method: string, path: string, body: unknown) => {
@@ -155,12 +188,18 @@ async function startSignet(databaseUrl: string) {
   const app = await admin('POST', '/admin/v1/apps', { name: 'bench' });
   await admin('POST', `/admin/v1/apps/${app.id}/keys`, { pem: await exportSPKI(publicKey) });
   await admin('PUT', `/admin/v1/apps/${app.id}/jwt`, { mode: 'required' });
-  const token = await new SignJWT({ sub: 'user-1' })
-    .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(privateKey);
-  return { child, url: `${base}/v1/apps/${app.id}/batch`, headers: { authorization: `Bearer ${token}` } };
+  const tokens: string[] = [];
+  for (let i = 0; i < (TOKEN_CHURN > 0 ? TOKENS_AHEAD : 1); i++) {
+    // A distinct jti per token: each one is new to the server's cache.
+    tokens.push(
+      await new SignJWT({ sub: 'user-1', jti: String(i) })
+        .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(privateKey),
+    );
+  }
+  return { child, url: `${base}/v1/apps/${app.id}/batch`, tokens };
 }
 
 interface Round {
@@ -179,17 +218,19 @@ async function main() {
   const sqlite = await startSignet(`sqlite:${join(dir, 'bench.db')}`);
   const database = await postgresDatabase();
   const postgres = database ? await startSignet(database.url) : null;
-  const targets: [string, string, Record<string, string>][] = [
-    ['bare node:http', `http://127.0.0.1:${barePort}/`, {}],
-    ['signet (SQLite)', sqlite.url, sqlite.headers],
+  const compared = COMPARE_TREE ? await startSignet(`sqlite:${join(dir, 'compare.db')}`, COMPARE_TREE) : null;
+  const targets: [string, string, string[]][] = [
+    ['bare node:http', `http://127.0.0.1:${barePort}/`, []],
+    ['signet (SQLite)', sqlite.url, sqlite.tokens],
   ];
-  if (postgres) targets.push(['signet (PostgreSQL)', postgres.url, postgres.headers]);
+  if (compared) targets.push([`signet (SQLite, ${COMPARE_TREE})`, compared.url, compared.tokens]);
+  if (postgres) targets.push(['signet (PostgreSQL)', postgres.url, postgres.tokens]);
   try {
     const rounds: Round[] = [];
-    for (const round of [1, 2]) {
-      for (const [name, url, headers] of targets) {
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const [name, url, tokens] of targets) {
         process.stderr.write(`round ${round}: ${name} for ${SECONDS} s … `);
-        const r = await load(url, headers);
+        const r = await load(url, tokens);
         process.stderr.write(`${r.batchesPerSecond} batches/s\n`);
         rounds.push({ name, ...r });
       }
@@ -201,14 +242,14 @@ async function main() {
     );
     console.table(rounds);
     for (const [name, ratio] of Object.entries(ratios))
-      console.log(`ratio ${name} / bare (best of 2 rounds each): ${ratio}`);
+      console.log(`ratio ${name} / bare (best of ${ROUNDS} rounds each): ${ratio}`);
     writeFileSync(
       join(root, 'bench/results.json'),
-      `${JSON.stringify({ at: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds: SECONDS, connections: CONNECTIONS, eventsPerBatch: EVENTS, rounds, ratios }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds: SECONDS, connections: CONNECTIONS, eventsPerBatch: EVENTS, tokenChurn: TOKEN_CHURN, rounds, ratios }, null, 2)}\n`,
     );
   } finally {
     // SIGINT: the servers shut down cleanly, so a --cpu-prof is written.
-    for (const child of [bare, sqlite.child, postgres?.child]) child?.kill('SIGINT');
+    for (const child of [bare, sqlite.child, postgres?.child, compared?.child]) child?.kill('SIGINT');
     await new Promise((r) => setTimeout(r, PROFILE_DIR ? 3_000 : 300));
     await database?.drop();
     rmSync(dir, { recursive: true, force: true });

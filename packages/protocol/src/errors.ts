@@ -89,6 +89,19 @@ export interface ErrorBody {
   };
 }
 
+/**
+ * The code a JWT failure reason is filed under in the registry above.
+ *
+ * @example
+ * jwtCodeOf('expired'); // 'TIME_CONSTRAINT_FAILURE'
+ */
+export function jwtCodeOf(reason: JwtErrorReason): JwtErrorCode {
+  for (const [code, reasons] of Object.entries(JWT_ERRORS)) {
+    if ((reasons as readonly string[]).includes(reason)) return code as JwtErrorCode;
+  }
+  return 'UNKNOWN';
+}
+
 /** True when `reason` is one of the reasons listed for the JWT `code`. */
 export function isJwtReason(code: JwtErrorCode, reason: string): reason is JwtErrorReason {
   return (JWT_ERRORS[code] as readonly string[]).includes(reason);

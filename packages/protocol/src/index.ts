@@ -38,7 +38,7 @@ export type {
   RequestErrorCode,
   RequestErrorReason,
 } from './errors.ts';
-export { isJwtReason, JWT_ERROR_STATUS, JWT_ERRORS, REQUEST_ERRORS } from './errors.ts';
+export { isJwtReason, JWT_ERROR_STATUS, JWT_ERRORS, jwtCodeOf, REQUEST_ERRORS } from './errors.ts';
 export type { JsonObject, JsonValue } from './json.ts';
 export { LIMITS } from './limits.ts';
 export { nestingDepth } from './nesting-depth.ts';

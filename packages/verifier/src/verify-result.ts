@@ -1,5 +1,5 @@
 import type { JwtErrorCode, JwtErrorReason } from '@signet/protocol';
-import { LIMITS } from '@signet/protocol';
+import { jwtCodeOf, LIMITS } from '@signet/protocol';
 import { decodeJwt } from 'jose';
 
 /** A token that passed every check. */
@@ -50,7 +50,7 @@ export function jwtFailure<R extends JwtErrorReason>(
   message: string,
   context: FailureContext,
 ): JwtFailure & { reason: R } {
-  return { ok: false, code: CODE_OF[reason], reason, message, kid: context.kid, subject: context.subject };
+  return { ok: false, code: jwtCodeOf(reason), reason, message, kid: context.kid, subject: context.subject };
 }
 
 /**
@@ -75,25 +75,3 @@ function claimedSubject(token: string): unknown {
 function displayed(value: unknown): string | null {
   return typeof value === 'string' ? value.slice(0, LIMITS.maxIdLength) : null;
 }
-
-const CODE_OF: Record<JwtErrorReason, JwtErrorCode> = {
-  missing: 'TOKEN_NOT_AVAILABLE',
-  malformed: 'DECRYPTION_FAILED',
-  algorithm_not_allowed: 'HEADER_TYPE_INCOMPATIBLE',
-  typ_invalid: 'HEADER_TYPE_INCOMPATIBLE',
-  crit_unsupported: 'HEADER_TYPE_INCOMPATIBLE',
-  signature_invalid: 'INVALID_SIGNATURE',
-  key_not_found: 'INVALID_SIGNATURE',
-  no_keys_registered: 'INVALID_SIGNATURE',
-  exp_missing: 'PAYLOAD_CONTENT_MISSING',
-  sub_missing: 'PAYLOAD_CONTENT_MISSING',
-  claim_invalid: 'PAYLOAD_CONTENT_MISSING',
-  audience_mismatch: 'PAYLOAD_CONTENT_MISSING',
-  issuer_mismatch: 'PAYLOAD_CONTENT_MISSING',
-  expired: 'TIME_CONSTRAINT_FAILURE',
-  not_yet_valid: 'TIME_CONSTRAINT_FAILURE',
-  issued_in_future: 'TIME_CONSTRAINT_FAILURE',
-  lifetime_too_long: 'TIME_CONSTRAINT_FAILURE',
-  subject_mismatch: 'IDENTIFIER_MISMATCH',
-  unknown: 'UNKNOWN',
-};

@@ -1,4 +1,4 @@
-import type { JwtErrorCode } from '@signet/protocol';
+import { checkClaims, type JwtErrorCode, jwtCodeOf } from '@signet/protocol';
 import type { Listeners } from './listeners.ts';
 import type { StorageAdapter } from './runtime.ts';
 import type { ServerClock } from './server-clock.ts';
@@ -131,19 +131,18 @@ export class TokenStore {
   private refusal(userId: string, token: string): [JwtErrorCode, string, string] | null {
     const claims = tokenClaims(token);
     if (claims === null) return ['DECRYPTION_FAILED', 'malformed', 'The token is not a readable JWT'];
-    if (claims.sub === undefined)
-      return ['PAYLOAD_CONTENT_MISSING', 'sub_missing', 'The token has no sub claim'];
-    if (claims.sub !== userId) {
-      return ['IDENTIFIER_MISMATCH', 'subject_mismatch', `The token is for another user, not ${userId}`];
-    }
-    if (claims.exp === undefined)
-      return ['PAYLOAD_CONTENT_MISSING', 'exp_missing', 'The token has no exp claim'];
-    // Only by a server time learned from a response: a device clock running fast would otherwise
-    // refuse every fresh token, and with no batch sent the server time would never be learned.
-    if (this.serverClock.known && claims.exp * 1000 <= this.serverClock.now()) {
-      return ['TIME_CONSTRAINT_FAILURE', 'expired', 'The token has expired (by server time)'];
-    }
-    return null;
+    // The server's own rules (SPEC B2) on the two claims the SDK can judge: the subject, and the
+    // expiry only by a server time learned from a response (a device clock running fast would
+    // otherwise refuse every fresh token, and with no batch sent the server time is never learned).
+    const verdict = checkClaims(claims, {
+      nowSeconds: this.serverClock.known ? Math.floor(this.serverClock.now() / 1000) : null,
+      clockToleranceSeconds: 0,
+      audience: null,
+      issuer: null,
+      maxTokenLifetimeSeconds: null,
+      expectedSubject: userId,
+    });
+    return verdict.ok ? null : [jwtCodeOf(verdict.reason), verdict.reason, verdict.message];
   }
 
   /** Reports a local refusal; a refusal waiting on the same token is reported once. */

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { memoryStorage, Signet, type SignetClient } from '@signet/sdk';
 import Database from 'better-sqlite3';
 import { decodeProtectedHeader, exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import type { SignetClient } from '../../sdk/src/core/signet-client.ts';
-import { memoryStorage, Signet } from '../../sdk/src/node/index.ts';
 import { adminCall } from './app-under-test.ts';
 import { startReliabilityServer } from './reliability-server.ts';
 

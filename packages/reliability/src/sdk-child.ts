@@ -5,7 +5,7 @@
  *   to the file it prints `tracked <seq> <user>` (so the parent knows what was durably tracked);
  * - `drain`: opens the same file, sends everything left, prints `stats <json>`.
  */
-import { fileStorage, Signet } from '../../sdk/src/node/index.ts';
+import { fileStorage, Signet } from '@signet/sdk';
 
 interface ChildSettings {
   mode: 'track' | 'drain';

@@ -1,6 +1,4 @@
-import type { SignetOptions } from '../../sdk/src/core/options.ts';
-import type { SignetClient } from '../../sdk/src/core/signet-client.ts';
-import { memoryStorage, Signet } from '../../sdk/src/node/index.ts';
+import { memoryStorage, Signet, type SignetClient, type SignetOptions } from '@signet/sdk';
 
 /**
  * A real Node SDK client that tracks numbered events for several users in turn, each with that

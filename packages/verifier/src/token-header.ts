@@ -42,9 +42,6 @@ export function inspectToken(token: string): InspectedToken | JwtFailure {
   if (!segments.every(isBase64url)) {
     return jwtFailure('malformed', 'A part of the token is not valid base64url', failureContext(null, token));
   }
-  const encodedHeader = segments[0] as string;
-  const known = passedHeaders.get(encodedHeader);
-  if (known) return known;
   let header: ProtectedHeaderParameters;
   try {
     header = decodeProtectedHeader(token);
@@ -55,21 +52,8 @@ export function inspectToken(token: string): InspectedToken | JwtFailure {
       failureContext(null, token),
     );
   }
-  const inspected = inspectHeader(Object.freeze(header), token);
-  if (!('ok' in inspected)) {
-    if (passedHeaders.size >= PASSED_HEADERS_KEPT) passedHeaders.clear();
-    passedHeaders.set(encodedHeader, inspected);
-  }
-  return inspected;
+  return inspectHeader(Object.freeze(header), token);
 }
-
-/**
- * Headers that passed, by their encoded text: an issuer's tokens share one header, so it is
- * judged once rather than decoded again per token (≈ 2 µs each, measured by `bench:verify`).
- * Shared by every verifier (the judgement depends on the header alone), and emptied when full.
- */
-const passedHeaders = new Map<string, InspectedToken>();
-const PASSED_HEADERS_KEPT = 256;
 
 function inspectHeader(header: ProtectedHeaderParameters, token: string): InspectedToken | JwtFailure {
   const context = () => failureContext(header, token);

@@ -170,7 +170,7 @@ function toApiError(error: FastifyError, ingestion: boolean, retryAfterSeconds: 
         ? new ApiError(
             'BATCH_TOO_LARGE',
             'body_too_large',
-            'The body is larger than 512 KiB; send smaller batches',
+            `The body is larger than ${LIMITS.maxBodyBytes / 1024} KiB; send smaller batches`,
           )
         : new ApiError('INVALID_REQUEST', 'body_too_large', 'The body is too large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

@@ -6,15 +6,18 @@ import {
   type RequestErrorCode,
 } from '@signet/protocol';
 
+/** The reasons the registry lists for `code`: a reason filed under another code does not compile. */
+export type ReasonOf<C extends RequestErrorCode> = (typeof REQUEST_ERRORS)[C]['reasons'][number];
+
 /**
  * A request or server error with its registry code. The status comes from the registry,
  * so one table (packages/protocol) decides every status the server answers.
  */
-export class ApiError extends Error {
+export class ApiError<C extends RequestErrorCode = RequestErrorCode> extends Error {
   readonly status: number;
   constructor(
-    readonly code: RequestErrorCode,
-    readonly reason: string,
+    readonly code: C,
+    readonly reason: ReasonOf<C>,
     message: string,
     readonly details?: ErrorDetail[],
     readonly headers: Record<string, string> = {},

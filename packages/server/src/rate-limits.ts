@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
-import { ApiError } from './errors.ts';
+import { ApiError, type ReasonOf } from './errors.ts';
 
 export interface RateLimits {
   /** Counts the request against its client address; throws 429 past the limit. */
@@ -57,7 +57,12 @@ export async function createRateLimits(
         })
       : null;
 
-  const enforce = async (limiter: Limiter | null, reason: string, what: string, request: FastifyRequest) => {
+  const enforce = async (
+    limiter: Limiter | null,
+    reason: ReasonOf<'RATE_LIMITED'>,
+    what: string,
+    request: FastifyRequest,
+  ) => {
     if (!limiter) return;
     const limit = await limiter(request);
     if (!limit.isAllowed && limit.isExceeded) {

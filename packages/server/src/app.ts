@@ -9,7 +9,7 @@ import { AdminSessions } from './admin-session.ts';
 import { createAdminThrottle } from './admin-throttle.ts';
 import type { AdminTokenCheck } from './admin-token.ts';
 import { AppRegistry } from './auth/app-registry.ts';
-import { DEFAULT_CONFIG, type ServerConfig } from './config.ts';
+import { checkConfig, DEFAULT_CONFIG, type ServerConfig } from './config.ts';
 import { ApiError } from './errors.ts';
 import { answerClientError, answerFrameworkError } from './http-layer-errors.ts';
 import { ingestCors } from './ingest-cors.ts';
@@ -48,7 +48,7 @@ const SESSION_TTL_MS = 12 * 3_600_000;
  * Listening is the caller's job (main.ts), so tests can use `inject()` or a real port.
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
-  const config = { ...DEFAULT_CONFIG, ...options.config };
+  const config = checkConfig({ ...DEFAULT_CONFIG, ...options.config });
   const now = options.now ?? Date.now;
   const { store } = options;
   const app = Fastify({

@@ -67,6 +67,25 @@ export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   metricsToken: 'SIGNET_METRICS_TOKEN',
 };
 
+type IntegerKey = {
+  [K in keyof ServerConfig]: ServerConfig[K] extends number ? K : never;
+}[keyof ServerConfig];
+
+/** The range of every whole-number setting: one table for the environment and for `buildApp`. */
+const INTEGER_RANGES: Record<IntegerKey, readonly [min: number, max: number]> = {
+  port: [0, 65_535],
+  databasePoolSize: [1, 1000],
+  changeCheckMs: [100, 5_000],
+  rateLimitAppPerMinute: [0, 1e9],
+  rateLimitClientPerMinute: [0, 1e9],
+  tokenCacheSize: [0, 10_000_000],
+  retryAfterSeconds: [1, 3600],
+  sqliteBusyTimeoutMs: [0, 600_000],
+  // Shorter than 1 s cuts off honest clients on slow links; longer than 10 min lets one slow
+  // client hold a connection for nothing.
+  requestTimeoutMs: [1_000, 600_000],
+};
+
 /** Reads and checks the configuration; throws one clear message naming the bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const config: ServerConfig = { ...DEFAULT_CONFIG };
@@ -74,38 +93,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     const value = env[CONFIG_ENV[key]];
     return value === undefined || value === '' ? undefined : value;
   };
-  const integer = (key: keyof ServerConfig, min: number, max: number): number | undefined => {
+  for (const key of Object.keys(INTEGER_RANGES) as IntegerKey[]) {
     const value = text(key);
-    if (value === undefined) return undefined;
+    if (value === undefined) continue;
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new Error(`${CONFIG_ENV[key]} must be an integer from ${min} to ${max}, got "${value}"`);
-    }
-    return n;
-  };
-  config.port = integer('port', 0, 65_535) ?? config.port;
+    if (!inRange(key, n)) throw new Error(`${CONFIG_ENV[key]} ${rangeText(key)}, got "${value}"`);
+    config[key] = n;
+  }
   config.host = text('host') ?? config.host;
   config.databaseUrl = text('databaseUrl') ?? config.databaseUrl;
-  config.databasePoolSize = integer('databasePoolSize', 1, 1000) ?? config.databasePoolSize;
   config.redisUrl = text('redisUrl') ?? null;
-  config.changeCheckMs = integer('changeCheckMs', 100, 5_000) ?? config.changeCheckMs;
   config.adminToken = text('adminToken') ?? null;
   config.logLevel = text('logLevel') ?? config.logLevel;
-  config.rateLimitAppPerMinute = integer('rateLimitAppPerMinute', 0, 1e9) ?? config.rateLimitAppPerMinute;
-  config.rateLimitClientPerMinute =
-    integer('rateLimitClientPerMinute', 0, 1e9) ?? config.rateLimitClientPerMinute;
-  config.tokenCacheSize = integer('tokenCacheSize', 0, 10_000_000) ?? config.tokenCacheSize;
-  config.retryAfterSeconds = integer('retryAfterSeconds', 1, 3600) ?? config.retryAfterSeconds;
-  config.sqliteBusyTimeoutMs = integer('sqliteBusyTimeoutMs', 0, 600_000) ?? config.sqliteBusyTimeoutMs;
   const trust = text('trustProxy');
   if (trust !== undefined && !['true', 'false', '1', '0'].includes(trust)) {
     throw new Error(`${CONFIG_ENV.trustProxy} must be true or false, got "${trust}"`);
   }
   config.trustProxy = trust === 'true' || trust === '1';
-  // Shorter than 1 s cuts off honest clients on slow links; longer than 10 min lets one slow
-  // client hold a connection for nothing.
-  config.requestTimeoutMs = integer('requestTimeoutMs', 1_000, 600_000) ?? config.requestTimeoutMs;
   config.metricsToken = text('metricsToken') ?? null;
+  return checkConfig(config);
+}
+
+/**
+ * Checks a whole configuration, however it was made (`loadConfig`, or a caller of `buildApp`
+ * or `startServer`); throws one clear message naming the setting's variable.
+ */
+export function checkConfig(config: ServerConfig): ServerConfig {
+  for (const key of Object.keys(INTEGER_RANGES) as IntegerKey[]) {
+    if (!inRange(key, config[key]))
+      throw new Error(`${CONFIG_ENV[key]} ${rangeText(key)}, got ${config[key]}`);
+  }
   if (config.metricsToken !== null && config.metricsToken.length < 32) {
     throw new Error(`${CONFIG_ENV.metricsToken} must be at least 32 characters`);
   }
@@ -116,4 +133,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     );
   }
   return config;
+}
+
+function inRange(key: IntegerKey, n: unknown): boolean {
+  const [min, max] = INTEGER_RANGES[key];
+  return typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max;
+}
+
+function rangeText(key: IntegerKey): string {
+  const [min, max] = INTEGER_RANGES[key];
+  return `must be an integer from ${min} to ${max}`;
 }

@@ -1,6 +1,7 @@
 import type { SignetOptions } from '../core/options.ts';
 import { SignetClient } from '../core/signet-client.ts';
 import { localStorageAdapter } from './local-storage.ts';
+import { pageContext } from './page-context.ts';
 import { onPageHide } from './page-hide.ts';
 import { webLocks } from './web-locks.ts';
 
@@ -11,7 +12,8 @@ export { localStorageAdapter } from './local-storage.ts';
 export const Signet = {
   /**
    * Starts the SDK. Events persist in `localStorage` under `signet:<appId>:`; one tab sends for
-   * all; the queue is sent with `fetch(keepalive)` when the page is hidden.
+   * all; the queue is sent with `fetch(keepalive)` when the page is hidden. Each event's context
+   * adds the page, screen, user agent and UTM campaign to the library, locale and time zone.
    *
    * @example
    * const signet = Signet.init({ appId, endpoint: 'https://collect.example.com',
@@ -25,6 +27,7 @@ export const Signet = {
       transport: (url, init) => fetch(url, init),
       locks: tabs.locks,
       sdkName: 'signet-web',
+      context: pageContext,
     });
     onPageHide(() => {
       if (tabs.leads()) void client.flushKeepalive();

@@ -1,5 +1,7 @@
+export type { BatchEvent, EventContext, JsonObject, JsonValue } from '@signet/protocol';
 export type { AuthenticationError, AuthenticationListener } from './authentication-error.ts';
 export { SignetError } from './authentication-error.ts';
+export type { BeforeSend } from './before-send.ts';
 export { memoryStorage } from './memory-storage.ts';
 export type { SignetOptions } from './options.ts';
 export type { Clock, Locks, StorageAdapter, Transport, TransportResponse } from './runtime.ts';

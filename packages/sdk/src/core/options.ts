@@ -1,4 +1,5 @@
 import { SignetError } from './authentication-error.ts';
+import type { BeforeSend } from './before-send.ts';
 import type { Clock, Locks, StorageAdapter, Transport } from './runtime.ts';
 
 /** Options of `Signet.init` (SPEC §6). */
@@ -21,6 +22,12 @@ export interface SignetOptions {
   requestTimeoutMs?: number;
   /** A session ends after this much inactivity (default 30). */
   sessionTimeoutMinutes?: number;
+  /**
+   * Sees each event as it is made, before it is stored: return it (changed or not) to keep it,
+   * or null to drop it (counted in `stats().dropped`). A hook that throws drops nothing: it is
+   * logged and the event goes as it was.
+   */
+  beforeSend?: BeforeSend;
   /** Where events, the session and tokens persist; the runtime picks a default. */
   storage?: StorageAdapter;
   /** Log decisions (never whole tokens). */
@@ -39,6 +46,7 @@ export interface ResolvedOptions {
   url: string;
   jwtEnabled: boolean;
   tokenProvider: SignetOptions['tokenProvider'];
+  beforeSend: BeforeSend | undefined;
   flushAt: number;
   flushIntervalMs: number;
   maxQueueSize: number;
@@ -65,11 +73,17 @@ export function resolveOptions(options: SignetOptions): ResolvedOptions {
   if (options.tokenProvider !== undefined && typeof options.tokenProvider !== 'function') {
     throw new SignetError('Signet.init: tokenProvider must be a function');
   }
+  for (const name of ['beforeSend', 'logger'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') {
+      throw new SignetError(`Signet.init: ${name} must be a function`);
+    }
+  }
   return {
     appId: options.appId,
     url: `${options.endpoint.replace(/\/+$/, '')}/v1/apps/${encodeURIComponent(options.appId)}/batch`,
     jwtEnabled: options.networkRequest?.authorization?.jwtEnabled === true,
     tokenProvider: options.tokenProvider,
+    beforeSend: options.beforeSend,
     flushAt: positiveInteger('flushAt', options.flushAt, 20, 500),
     flushIntervalMs: positiveInteger('flushIntervalMs', options.flushIntervalMs, 10_000, 3_600_000),
     maxQueueSize: positiveInteger('maxQueueSize', options.maxQueueSize, 1000, 100_000),

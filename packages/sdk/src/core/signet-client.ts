@@ -1,10 +1,13 @@
-import type { BatchEvent, JsonObject, JsonValue } from '@signet/protocol';
+import type { EventContext, JsonObject, JsonValue } from '@signet/protocol';
 import { LIMITS, nestingDepth } from '@signet/protocol';
 import type { AuthenticationListener } from './authentication-error.ts';
+import { badId, type EventFields, eventProblem } from './event-checks.ts';
+import { baseContext } from './event-context.ts';
+import { EventPipeline } from './event-pipeline.ts';
 import { EventQueue } from './event-queue.ts';
 import { Identity } from './identity.ts';
-import { isoTime } from './iso-time.ts';
 import { Listeners } from './listeners.ts';
+import { OptOut } from './opt-out.ts';
 import { type ResolvedOptions, resolveOptions, type SignetOptions } from './options.ts';
 import {
   type Clock,
@@ -16,9 +19,10 @@ import {
 } from './runtime.ts';
 import { ServerClock } from './server-clock.ts';
 import { Session } from './session.ts';
+import { isObject } from './stored-record.ts';
+import { SuperProperties } from './super-properties.ts';
 import { type Counters, SyncLoop, type SyncState } from './sync-loop.ts';
 import { TokenStore } from './token-store.ts';
-import { uuidv7 } from './uuid-v7.ts';
 
 export const SDK_VERSION = '0.1.0';
 
@@ -29,8 +33,9 @@ export interface SignetStats {
   /** Events the server stored. */
   sent: number;
   /**
-   * Events dropped: refused by the server as invalid (400/413), beyond `maxQueueSize`, or a
-   * `track`/`identify`/`setUserAttribute` call with bad arguments (never thrown at the page).
+   * Events dropped: refused by the server as invalid (400/413), beyond `maxQueueSize`, a call
+   * with bad arguments (never thrown at the page), dropped by `beforeSend`, or still queued when
+   * the visitor opted out.
    */
   dropped: number;
   /** Events the server already had (a retry of an acknowledged send). */
@@ -50,22 +55,9 @@ export interface Runtime {
   clock?: Clock;
   locks?: Locks;
   sdkName: string;
+  /** The runtime's part of each event's context (the browser's page, screen, user agent, campaign). */
+  context?: () => EventContext;
 }
-
-const encoder = new TextEncoder();
-
-/** An event before the SDK gives it an id, a time and a session. */
-type EventFields = BatchEvent extends infer E
-  ? E extends BatchEvent
-    ? Omit<E, 'id' | 'timestamp'>
-    : never
-  : never;
-
-/** Why `value` is not a usable user id, or null when it is. */
-const badId = (what: string, value: unknown): string | null =>
-  typeof value !== 'string' || value === '' || value.length > LIMITS.maxIdLength
-    ? `${what} must be a non-empty string of at most ${LIMITS.maxIdLength} characters`
-    : null;
 
 /**
  * The SDK instance `Signet.init` returns: it queues events durably, sends them in batches with
@@ -81,6 +73,9 @@ export class SignetClient {
   private readonly tokens: TokenStore;
   private readonly listeners: Listeners;
   private readonly loop: SyncLoop;
+  private readonly pipeline: EventPipeline;
+  private readonly superProperties: SuperProperties;
+  private readonly consent: OptOut;
   private readonly counters: Counters = {
     sent: 0,
     dropped: 0,
@@ -109,6 +104,16 @@ export class SignetClient {
       () => this.counters.storageFallbacks++,
     );
     this.identity = new Identity(this.storage, `${prefix}identity`, this.clock);
+    this.superProperties = new SuperProperties(this.storage, `${prefix}super`);
+    this.consent = new OptOut(this.storage, `${prefix}optedOut`);
+    const sdk = { name: runtime.sdkName, version: SDK_VERSION };
+    const base = baseContext(sdk);
+    const runtimeContext = runtime.context;
+    this.pipeline = new EventPipeline({
+      context: runtimeContext ? () => ({ ...base, ...runtimeContext() }) : () => base,
+      beforeSend: this.options.beforeSend,
+      log: this.log,
+    });
     this.session = new Session(
       this.storage,
       `${prefix}session`,
@@ -141,8 +146,9 @@ export class SignetClient {
       locks: options.locks ?? runtime.locks ?? noLocks,
       random: options.random ?? Math.random,
       counters: this.counters,
-      sdk: { name: runtime.sdkName, version: SDK_VERSION },
+      sdk,
       currentUserId: () => this.identity.current().userId,
+      optedOut: () => this.consent.optedOut,
       log: this.log,
     });
     if (this.queue.size > 0) this.loop.armInterval();
@@ -150,41 +156,52 @@ export class SignetClient {
 
   /**
    * Identifies the user; later events belong to them. Coming from anonymous, an `alias` event
-   * links the earlier anonymous data.
+   * links the earlier anonymous data. `traits` are stored on the user's profile (an `attributes`
+   * event): as `attributes` when the batch's token verifies, else as `unverifiedAttributes`.
    *
    * @example
-   * signet.identify('user-42');
+   * signet.identify('user-42', { plan: 'pro', email: 'ada@example.com' });
    */
-  identify(userId: string): void {
+  identify(userId: string, traits?: JsonObject): void {
     const bad = badId('identify: userId', userId);
     if (bad) return this.refuse(bad);
     const before = this.identity.current();
-    if (before.userId === userId) return;
-    this.identity.identify(userId);
-    if (before.userId === undefined) {
-      this.enqueue({ type: 'alias', anonymousId: before.anonymousId });
+    if (before.userId !== userId) {
+      this.identity.identify(userId);
+      if (before.userId === undefined) this.emit({ type: 'alias', anonymousId: before.anonymousId });
     }
+    // No traits, or none to store (the server refuses empty attributes): nothing to send. Traits
+    // that are not an object are refused (counted) by the checks every event gets.
+    if (traits === undefined || (isObject(traits) && Object.keys(traits).length === 0)) return;
+    this.emit({ type: 'attributes', attributes: traits });
   }
 
   /**
-   * Records an event for the current user (or anonymous visitor).
+   * Records an event for the current user (or anonymous visitor), with the super properties.
    *
    * @example
    * signet.track('Added to cart', { sku: 'A1' });
    */
   track(name: string, properties?: JsonObject): void {
-    if (typeof name !== 'string' || name === '' || name.length > LIMITS.maxEventNameLength) {
-      return this.refuse(
-        `track: name must be a non-empty string of at most ${LIMITS.maxEventNameLength} characters`,
-      );
-    }
-    if (
-      properties !== undefined &&
-      (typeof properties !== 'object' || properties === null || Array.isArray(properties))
-    ) {
-      return this.refuse('track: properties must be a plain object');
-    }
-    this.enqueue(properties === undefined ? { type: 'track', name } : { type: 'track', name, properties });
+    const merged = this.withSuper(properties);
+    this.emit(merged === undefined ? { type: 'track', name } : { type: 'track', name, properties: merged });
+  }
+
+  /**
+   * Records a page view, with the super properties. In the browser its properties start from
+   * the page's `url`, `path`, `referrer`, `title` and `search` (yours win).
+   *
+   * @example
+   * signet.page('Pricing', { plan_shown: 'pro' });
+   */
+  page(name?: string, properties?: JsonObject): void {
+    const merged = this.withSuper(properties);
+    this.emit({
+      type: 'page',
+      // null as "no name", as Segment's page(null, props) means.
+      ...(name !== undefined && name !== null && { name }),
+      ...(merged !== undefined && { properties: merged }),
+    });
   }
 
   /**
@@ -197,7 +214,63 @@ export class SignetClient {
     if (typeof key !== 'string' || key === '') {
       return this.refuse('setUserAttribute: key must be a non-empty string');
     }
-    this.enqueue({ type: 'attributes', attributes: { [key]: value } });
+    this.emit({ type: 'attributes', attributes: { [key]: value } });
+  }
+
+  /**
+   * Super properties: merged into every later `track` and `page` (the call's own properties
+   * win), kept across reloads and restarts until `unregister` or `logout()`.
+   *
+   * @example
+   * signet.register({ app_version: '2.4.0', plan: 'pro' });
+   */
+  register(properties: JsonObject): void {
+    try {
+      // The depth check also stops a cycle before JSON.stringify meets it; a BigInt throws there.
+      if (
+        !isObject(properties) ||
+        nestingDepth(properties, LIMITS.maxNestingDepth) > LIMITS.maxNestingDepth
+      ) {
+        throw 0;
+      }
+      this.superProperties.register(properties);
+    } catch {
+      // Nothing is lost by a bad call here, so nothing is counted: it is logged and ignored.
+      this.log(
+        `register ignored: properties must be a JSON object nested at most ${LIMITS.maxNestingDepth} levels`,
+      );
+    }
+  }
+
+  /** Removes one super property. */
+  unregister(key: string): void {
+    this.superProperties.unregister(String(key));
+  }
+
+  /**
+   * Stops tracking this visitor, here and in every tab, across reloads and restarts: nothing
+   * is queued or sent from now on, and what is queued now is deleted (counted in
+   * `stats().dropped`). A batch already on its way cannot be called back.
+   *
+   * @example
+   * consentBanner.onReject(() => signet.optOut());
+   */
+  optOut(): void {
+    this.consent.set(true);
+    const ids = this.queue.load().map((item) => item.event.id);
+    this.queue.remove(ids);
+    this.counters.dropped += ids.length;
+    this.log(`opted out: dropped ${ids.length} queued events`);
+  }
+
+  /** Tracks again after `optOut()` (nothing from the opted-out time comes back). */
+  optIn(): void {
+    this.consent.set(false);
+    this.log('opted in');
+  }
+
+  isOptedOut(): boolean {
+    return this.consent.optedOut;
   }
 
   /**
@@ -264,6 +337,8 @@ export class SignetClient {
   async logout(): Promise<void> {
     const { userId } = this.identity.current();
     this.identity.reset();
+    // Like PostHog's reset(): the next person on this device does not inherit them.
+    this.superProperties.clear();
     if (userId !== undefined) {
       const user = `i:${userId}`;
       const outcome = (await this.loop.run({ force: true, only: user })).get(user);
@@ -314,33 +389,25 @@ export class SignetClient {
     this.log(`dropped 1 event: ${why}`);
   }
 
-  private enqueue(fields: EventFields): void {
+  /**
+   * The call's properties with the super properties under them. Properties that are not an
+   * object are passed on as they are, for the event's checks to refuse (counted).
+   */
+  private withSuper(properties: JsonObject | undefined): JsonObject | undefined {
+    return properties === undefined || isObject(properties)
+      ? this.superProperties.mergeInto(properties)
+      : properties;
+  }
+
+  /** Makes and queues one event, unless the visitor opted out (then it is not a drop either). */
+  private emit(fields: EventFields): void {
+    if (this.consent.optedOut) return this.log(`opted out: ${fields.type} not queued`);
+    const problem = eventProblem(fields);
+    if (problem) return this.refuse(problem);
     const now = this.clock.now();
-    const sessionId = this.session.touch(now);
-    const event = {
-      id: uuidv7(now),
-      timestamp: isoTime(now),
-      sessionId,
-      ...fields,
-    } as BatchEvent;
-    // The server refuses deeper events, and JSON.stringify would overflow the stack long before
-    // a hostile depth: refuse here, at the call, rather than lose the whole batch later.
-    if (nestingDepth(event, LIMITS.maxNestingDepth + 1) > LIMITS.maxNestingDepth + 1) {
-      return this.refuse(
-        `${event.type}: nests objects and arrays deeper than ${LIMITS.maxNestingDepth} levels`,
-      );
-    }
-    let json: string;
-    try {
-      json = JSON.stringify(event);
-    } catch (error) {
-      // A cycle or a BigInt in the properties.
-      return this.refuse(`${event.type}: the event is not JSON (${String(error)})`);
-    }
-    if (json.length * 3 > LIMITS.maxEventBytes && encoder.encode(json).length > LIMITS.maxEventBytes) {
-      return this.refuse(`${event.type}: the event is larger than ${LIMITS.maxEventBytes} bytes`);
-    }
-    this.queue.add(this.identity.currentKeyJson(), event.id, json);
+    const prepared = this.pipeline.prepare(fields, now, this.session.touch(now));
+    if ('dropped' in prepared) return this.refuse(prepared.dropped);
+    this.queue.add(this.identity.currentKeyJson(), prepared.id, prepared.json);
     if (this.queue.size >= this.options.flushAt) this.loop.schedule();
     else this.loop.armInterval();
   }

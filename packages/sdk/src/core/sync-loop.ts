@@ -50,6 +50,8 @@ export interface SyncDeps {
   sdk: SdkInfo;
   /** The identified user new events go to, whose token must be kept. */
   currentUserId: () => string | undefined;
+  /** True while the visitor has opted out: nothing is sent. */
+  optedOut: () => boolean;
   log: (message: string) => void;
 }
 
@@ -61,6 +63,12 @@ export interface RunOptions {
   /** Only this user's data (logout). */
   only?: UserKey;
 }
+
+/** A user key as the debug log names it: never a token, only the id the app gave. */
+const who = (user: UserKey): string => {
+  const userId = userIdOf(user);
+  return userId === undefined ? `anonymous ${user.slice(2)}` : `user ${userId}`;
+};
 
 /**
  * The sync loop: one pass at a time sends each user's queued events with that user's token,
@@ -131,6 +139,8 @@ export class SyncLoop {
   private async pass(options: RunOptions): Promise<Map<UserKey, UserOutcome>> {
     const { deps } = this;
     const outcomes = new Map<UserKey, UserOutcome>();
+    // optOut() emptied the queue; this also holds back what another tab queued just before.
+    if (deps.optedOut()) return outcomes;
     if (deps.session.current().paused) {
       this.state = 'paused-until-next-session';
       if (options.only) outcomes.set(options.only, 'paused');
@@ -171,7 +181,10 @@ export class SyncLoop {
     let token: string | null = null;
     if (this.deps.options.jwtEnabled && userId !== undefined) {
       token = await this.deps.tokens.forSending(userId);
-      if (token === null) return 'jwt';
+      if (token === null) {
+        this.deps.log(`${items.length} events of ${who(user)} wait for a token`);
+        return 'jwt';
+      }
     }
     if (userId !== undefined && this.refusedWithoutToken.has(userId)) return 'jwt';
     const maxBody = keepalive ? KEEPALIVE_BODY_BYTES : LIMITS.maxBodyBytes;
@@ -193,6 +206,8 @@ export class SyncLoop {
     const { deps } = this;
     const userId = userIdOf(user);
     const ids = items.map((item) => item.event.id);
+    // How the debug log names this batch: its size and whose it is (never its token).
+    const what = `a batch of ${ids.length} events of ${who(user)}`;
     const batch: Batch = {
       batchId: uuidv7(deps.clock.now()),
       sentAt: new Date(deps.serverClock.now()).toISOString(),
@@ -218,7 +233,7 @@ export class SyncLoop {
         return [answer, parsed] as const;
       });
     } catch (error) {
-      return this.retryLater(null, `network error (${String(error)})`);
+      return this.retryLater(null, `${what}: network error (${String(error)})`);
     }
     deps.serverClock.observe(response.headers.get('date'));
 
@@ -229,14 +244,18 @@ export class SyncLoop {
       deps.session.synced();
       this.attempt = 0;
       this.retryAt = 0;
-      if (body?.authWarning) {
-        deps.log(`stored unverified: ${body.authWarning.code}/${body.authWarning.reason}`);
-      }
+      const warning = body?.authWarning
+        ? `, unverified: ${body.authWarning.code}/${body.authWarning.reason}`
+        : '';
+      deps.log(
+        `sent ${what}: ${body?.accepted ?? ids.length} stored, ${body?.duplicates ?? 0} duplicates${warning}`,
+      );
       return 'sent';
     }
     const error = body?.error;
     if (response.status === 401 && error?.type === 'jwt' && userId !== undefined) {
       const pausing = deps.session.authFailed();
+      deps.log(`${what} refused: 401 ${error.code}/${error.reason}; kept until a new token`);
       if (token !== null) deps.tokens.rejected(userId, token, !pausing);
       else this.refusedWithoutToken.add(userId);
       void deps.listeners.dispatch({
@@ -253,7 +272,7 @@ export class SyncLoop {
     }
     if (response.status === 413 && items.length > 1) {
       const half = Math.ceil(items.length / 2);
-      deps.log(`413: splitting a batch of ${items.length}`);
+      deps.log(`413: splitting ${what} in two`);
       for (const part of [items.slice(0, half), items.slice(half)]) {
         const outcome = await this.sendBatch(user, part, token, keepalive);
         if (outcome !== 'sent') return outcome;
@@ -264,14 +283,12 @@ export class SyncLoop {
       // The server will never accept this batch: drop only it, so that the rest still flows.
       deps.queue.remove(ids);
       deps.counters.dropped += ids.length;
-      deps.log(
-        `dropped ${ids.length} events: ${response.status} ${error?.code}/${error?.reason} ${error?.message}`,
-      );
+      deps.log(`dropped ${what}: ${response.status} ${error?.code}/${error?.reason} ${error?.message}`);
       return 'sent';
     }
     return this.retryLater(
       response.headers.get('retry-after'),
-      `HTTP ${response.status} ${error?.code ?? ''}`,
+      `${what}: HTTP ${response.status}${error?.code ? ` ${error.code}` : ''}`,
     );
   }
 
@@ -281,7 +298,7 @@ export class SyncLoop {
     this.retryAt = clock.now() + delay;
     clock.clearTimeout(this.retryTimer);
     if (!this.stopped) this.retryTimer = clock.setTimeout(() => void this.run(), delay);
-    this.deps.log(`${why}: retry in ${Math.round(delay)} ms`);
+    this.deps.log(`${why}: kept, retry in ${Math.round(delay)} ms`);
     return 'retry';
   }
 }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BACKENDS } from '../src/databases.ts';
 import { checkDelivery, reportLine } from '../src/delivery-check.ts';
 import { openScenario, type Scenario } from '../src/scenario.ts';
@@ -27,8 +27,13 @@ describe.each(BACKENDS)('server killed twice mid-send ($name)', (backend) => {
         },
       );
       const sending = driver.trackOver(90, 25);
+      // Each kill lands while the SDK is sending: as soon as one more request reached the server.
       for (let kill = 0; kill < 2; kill++) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        const seen = w.proxy.requests.length;
+        await vi.waitFor(() => expect(w.proxy.requests.length).toBeGreaterThan(seen), {
+          timeout: 10_000,
+          interval: 20,
+        });
         await w.restart();
       }
       await sending;

@@ -6,7 +6,7 @@ import { exportJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminTokenCheck } from '../src/admin-token.ts';
 import { buildApp } from '../src/app.ts';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import {
   ADMIN_TOKEN,
   appWithKey,
@@ -324,7 +324,7 @@ describe('the JWT attack checklist (required mode)', () => {
 describe('logs', () => {
   it('never contain the token, valid or not', async () => {
     const { dir, cleanup } = tempDir();
-    const store = SqliteStore.open({ filename: `${dir}/signet.db` });
+    const store = openSqliteStore({ filename: `${dir}/signet.db` });
     await store.migrate();
     const lines: string[] = [];
     const stream = new Writable({

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createTestDatabase, postgresUnavailable } from '@signet/test-services';
-import { PostgresStore } from '../src/store/postgres/postgres-store.ts';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { openPostgresStore } from '../src/store/postgres/postgres-store.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { EventToStore, Store } from '../src/store/store.ts';
 import { tempDir } from './helpers.ts';
 
@@ -33,7 +33,7 @@ export const SQLITE: Backend = {
     const { dir, cleanup } = tempDir();
     const filename = join(dir, 'signet.db');
     return storesOn(
-      () => SqliteStore.open({ filename }),
+      () => openSqliteStore({ filename }),
       async () => cleanup(),
     );
   },
@@ -46,7 +46,7 @@ export const POSTGRES: Backend = {
   unavailable: postgresUnavailable,
   async open() {
     const database = await createTestDatabase();
-    return storesOn(() => PostgresStore.open({ url: database.url, poolSize: 4 }), database.drop);
+    return storesOn(() => openPostgresStore({ url: database.url, poolSize: 4 }), database.drop);
   },
   // PostgreSQL text cannot hold NUL.
   unwritableEvent: (event) => ({ ...event, name: 'bad\u0000name' }),

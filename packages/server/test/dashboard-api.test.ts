@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AdminTokenCheck } from '../src/admin-token.ts';
 import { buildApp } from '../src/app.ts';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import {
   ADMIN_TOKEN,
   appWithKey,
@@ -145,7 +145,7 @@ describe('OpenAPI', () => {
 describe('the dashboard at /', () => {
   async function appServing(dir: string | null) {
     const { dir: dbDir, cleanup } = tempDir();
-    const store = SqliteStore.open({ filename: join(dbDir, 'signet.db') });
+    const store = openSqliteStore({ filename: join(dbDir, 'signet.db') });
     await store.migrate();
     const app = await buildApp({
       store,

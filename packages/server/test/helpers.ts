@@ -8,7 +8,8 @@ import { exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { AdminTokenCheck } from '../src/admin-token.ts';
 import { buildApp } from '../src/app.ts';
 import type { ServerConfig } from '../src/config.ts';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import type { Store } from '../src/store/store.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghij';
 
@@ -20,7 +21,7 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 
 export interface TestServer {
   app: FastifyInstance;
-  store: SqliteStore;
+  store: Store;
   dbPath: string;
   /** Admin API call with the admin token. */
   admin: (
@@ -44,7 +45,7 @@ export async function startServer(
 ): Promise<TestServer> {
   const { dir, cleanup } = tempDir();
   const dbPath = join(dir, 'signet.db');
-  const store = SqliteStore.open({ filename: dbPath, busyTimeoutMs: options.busyTimeoutMs ?? 1000 });
+  const store = openSqliteStore({ filename: dbPath, busyTimeoutMs: options.busyTimeoutMs ?? 1000 });
   await store.migrate();
   const app = await buildApp({
     store,

@@ -7,7 +7,7 @@ import { AdminTokenCheck } from '../src/admin-token.ts';
 import { buildApp } from '../src/app.ts';
 import { DEFAULT_CONFIG, loadConfig } from '../src/config.ts';
 import { startServer as serve } from '../src/start.ts';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { ADMIN_TOKEN, batchFor, startServer, type TestServer } from './helpers.ts';
 
 /*
@@ -194,7 +194,7 @@ describe('requests that do not arrive in time (SIGNET_REQUEST_TIMEOUT_MS)', () =
   });
 
   it('gives the real server 30 s by default, checked every second rather than every 30 s', async () => {
-    const store = SqliteStore.open({ filename: ':memory:', busyTimeoutMs: 100 });
+    const store = openSqliteStore({ filename: ':memory:', busyTimeoutMs: 100 });
     await store.migrate();
     const app = await buildApp({ store, adminToken: AdminTokenCheck.forToken(ADMIN_TOKEN) });
     try {

@@ -6,8 +6,8 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { DialectName } from '../src/store/dialect-name.ts';
 import { migrationProvider } from '../src/store/migrations/index.ts';
-import { PostgresStore } from '../src/store/postgres/postgres-store.ts';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { openPostgresStore } from '../src/store/postgres/postgres-store.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { BatchToStore, EventToStore, Store } from '../src/store/store.ts';
 import { tempDir } from './helpers.ts';
 
@@ -35,7 +35,7 @@ const OLD_DATABASES: { name: DialectName; unavailable: string | null; make(): Pr
       const { dir, cleanup } = tempDir();
       const filename = join(dir, 'signet.db');
       const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(filename) }) });
-      return { db, open: () => SqliteStore.open({ filename }), cleanup: async () => cleanup() };
+      return { db, open: () => openSqliteStore({ filename }), cleanup: async () => cleanup() };
     },
   },
   {
@@ -46,7 +46,7 @@ const OLD_DATABASES: { name: DialectName; unavailable: string | null; make(): Pr
       const db = new Kysely<unknown>({
         dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 1 }) }),
       });
-      return { db, open: () => PostgresStore.open({ url: database.url }), cleanup: () => database.drop() };
+      return { db, open: () => openPostgresStore({ url: database.url }), cleanup: () => database.drop() };
     },
   },
 ];

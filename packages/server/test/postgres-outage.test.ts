@@ -3,7 +3,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminTokenCheck } from '../src/admin-token.ts';
 import { buildApp } from '../src/app.ts';
-import { PostgresStore } from '../src/store/postgres/postgres-store.ts';
+import { openPostgresStore } from '../src/store/postgres/postgres-store.ts';
+import type { Store } from '../src/store/store.ts';
 import { ADMIN_TOKEN, batchFor, keyPair, signToken } from './helpers.ts';
 
 /*
@@ -13,7 +14,7 @@ import { ADMIN_TOKEN, batchFor, keyPair, signToken } from './helpers.ts';
  */
 describe.skipIf(postgresUnavailable !== null)('PostgreSQL outage', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let store: PostgresStore;
+  let store: Store;
   let app: Awaited<ReturnType<typeof buildApp>>;
   let appId: string;
   let token: string;
@@ -47,7 +48,7 @@ describe.skipIf(postgresUnavailable !== null)('PostgreSQL outage', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    store = PostgresStore.open({ url: database.url, poolSize: 4, connectTimeoutMs: 1_000 });
+    store = openPostgresStore({ url: database.url, poolSize: 4, connectTimeoutMs: 1_000 });
     await store.migrate();
     app = await buildApp({
       store,

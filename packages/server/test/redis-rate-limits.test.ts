@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminTokenCheck } from '../src/admin-token.ts';
 import { buildApp } from '../src/app.ts';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import type { Store } from '../src/store/store.ts';
 import { ADMIN_TOKEN, batchFor, tempDir } from './helpers.ts';
 
 const REDIS_URL = process.env.SIGNET_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -29,13 +30,13 @@ if (unavailable) console.warn(`Redis rate-limit tests skipped: no Redis at ${RED
 /** Two instances on one database and one Redis: the app's limit is shared, not per instance. */
 describe.skipIf(unavailable !== null)('rate limits shared through Redis', () => {
   const { dir, cleanup } = tempDir();
-  const stores: SqliteStore[] = [];
+  const stores: Store[] = [];
   const apps: Awaited<ReturnType<typeof buildApp>>[] = [];
   let appId: string;
 
   beforeAll(async () => {
     for (let i = 0; i < 2; i++) {
-      const store = SqliteStore.open({ filename: join(dir, 'signet.db') });
+      const store = openSqliteStore({ filename: join(dir, 'signet.db') });
       await store.migrate();
       stores.push(store);
       apps.push(

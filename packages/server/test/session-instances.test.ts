@@ -5,7 +5,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminTokenCheck } from '../src/admin-token.ts';
 import { buildApp } from '../src/app.ts';
-import { PostgresStore } from '../src/store/postgres/postgres-store.ts';
+import { openPostgresStore } from '../src/store/postgres/postgres-store.ts';
+import type { Store } from '../src/store/store.ts';
 import { ADMIN_TOKEN } from './helpers.ts';
 
 /*
@@ -14,14 +15,14 @@ import { ADMIN_TOKEN } from './helpers.ts';
  */
 describe.skipIf(postgresUnavailable !== null)('dashboard sessions across instances', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  const stores: PostgresStore[] = [];
+  const stores: Store[] = [];
   let a: FastifyInstance;
   let b: FastifyInstance;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     const instance = async () => {
-      const store = PostgresStore.open({ url: database.url, poolSize: 2 });
+      const store = openPostgresStore({ url: database.url, poolSize: 2 });
       await store.migrate();
       stores.push(store);
       return buildApp({ store, adminToken: AdminTokenCheck.forToken(ADMIN_TOKEN), dashboardDir: null });

@@ -3,7 +3,7 @@ import type { InjectOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AdminTokenCheck } from '../src/admin-token.ts';
 import { buildApp } from '../src/app.ts';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { ADMIN_TOKEN, startServer, type TestServer, tempDir } from './helpers.ts';
 
 let server: TestServer;
@@ -157,7 +157,7 @@ describe('dashboard session', () => {
     const { dir, cleanup } = tempDir();
     const file = join(dir, 'signet.db');
     const open = async () => {
-      const store = SqliteStore.open({ filename: file });
+      const store = openSqliteStore({ filename: file });
       await store.migrate();
       const app = await buildApp({ store, adminToken: AdminTokenCheck.forToken(ADMIN_TOKEN) });
       return { app, close: async () => (await app.close(), await store.close()) };

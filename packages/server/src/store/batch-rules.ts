@@ -1,9 +1,40 @@
 import type { JsonValue } from '@signet/protocol';
-import type { BatchToStore, EventToStore } from './ingestion-writer.ts';
+import type {
+  BatchToStore,
+  EventToStore,
+  FailureToKeep,
+  OutcomeToCount,
+  RejectionToRecord,
+} from './ingestion-writer.ts';
 
 /* The rules of storing a batch that do not depend on the backend, shared by every writer. */
 
 const HOUR_MS = 3_600_000;
+
+/**
+ * One call to an ingestion writer, as its group-commit queue holds it: a batch to store, or a
+ * refused batch to count (both count an outcome and may keep a failure).
+ */
+export type IngestionRecord = { batch: BatchToStore } | { rejection: RejectionToRecord };
+
+/** What every record counts: the outcome of its batch, how many events it carried, its failure. */
+export function countedOf(record: IngestionRecord): {
+  appId: string;
+  at: number;
+  outcome: OutcomeToCount;
+  events: number;
+  failure: FailureToKeep | null;
+} {
+  if ('rejection' in record) return record.rejection;
+  const { batch } = record;
+  return {
+    appId: batch.appId,
+    at: batch.receivedAt,
+    outcome: batch.outcome,
+    events: batch.events.length,
+    failure: batch.failure,
+  };
+}
 
 /** A batch may repeat an id; the first occurrence is the one kept, as on a re-send. */
 export function firstOccurrences(events: EventToStore[]): EventToStore[] {
@@ -27,7 +58,11 @@ export function attributesColumn(verified: boolean | null): 'attributes' | 'unve
   return verified === true ? 'attributes' : 'unverified_attributes';
 }
 
-/** The profile after the batch's new `attributes` events, applied in batch order. */
+/**
+ * The profile after new `attributes` events, applied in order: a shallow merge, the later value
+ * of a key winning. Attributes stay JSON text end to end (a string may hold NUL or a lone
+ * surrogate, which a database's JSON type could refuse), so merging happens here.
+ */
 export function mergeAttributes(storedJson: string, fresh: EventToStore[]): string {
   // A null-prototype object: attribute keys such as "__proto__" stay plain data.
   const attributes: Record<string, JsonValue> = Object.assign(Object.create(null), JSON.parse(storedJson));

@@ -1,5 +1,5 @@
-import { PostgresStore } from './postgres/postgres-store.ts';
-import { SqliteStore } from './sqlite/sqlite-store.ts';
+import { openPostgresStore } from './postgres/postgres-store.ts';
+import { openSqliteStore } from './sqlite/sqlite-store.ts';
 import type { Store } from './store.ts';
 
 export interface OpenStoreOptions {
@@ -16,7 +16,7 @@ export interface OpenStoreOptions {
  */
 export function openStore(url: string, options: OpenStoreOptions = {}): Store {
   if (/^postgres(ql)?:\/\//.test(url)) {
-    return PostgresStore.open({
+    return openPostgresStore({
       url,
       poolSize: options.poolSize,
       onBackgroundError: options.onBackgroundError,
@@ -24,5 +24,5 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
   }
   const filename = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url;
   if (filename === '') throw new Error('SIGNET_DATABASE_URL: sqlite: needs a file path or :memory:');
-  return SqliteStore.open({ filename, busyTimeoutMs: options.sqliteBusyTimeoutMs });
+  return openSqliteStore({ filename, busyTimeoutMs: options.sqliteBusyTimeoutMs });
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 import * as initial from './001-initial.ts';
 import * as senderScope from './002-sender-scope.ts';
@@ -16,4 +16,10 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
       return out;
     },
   };
+}
+
+/** Runs the migrations `db` has not run yet; safe to call on every start. */
+export async function migrateToLatest<DB>(db: Kysely<DB>, dialect: DialectName): Promise<void> {
+  const { error } = await new Migrator({ db, provider: migrationProvider(dialect) }).migrateToLatest();
+  if (error) throw error;
 }

@@ -2,27 +2,37 @@ import { LIMITS } from '@signet/protocol';
 import type Database from 'better-sqlite3';
 import {
   attributesColumn,
+  countedOf,
   firstOccurrences,
   hourOf,
+  type IngestionRecord,
   mergeAttributes,
   senderOf,
   verifiedFlag,
 } from '../batch-rules.ts';
-import type { BatchToStore } from '../ingestion-writer.ts';
+import { EVENT_COLUMNS, eventRow } from '../event-row.ts';
+import type { BatchToStore, StoredBatch } from '../ingestion-writer.ts';
 
-type Stored = { accepted: number; duplicates: number };
 interface Pending {
-  batch: BatchToStore;
-  resolve: (stored: Stored) => void;
+  record: IngestionRecord;
+  resolve: (stored: StoredBatch) => void;
   reject: (error: unknown) => void;
 }
 
+type Outcome = StoredBatch | { error: unknown };
+
+const NOTHING_STORED: StoredBatch = { accepted: 0, duplicates: 0 };
+
 /**
- * Writes batches to SQLite with group commit: every batch that arrives while a commit is being
- * prepared joins the same transaction (a batch that fails rolls back alone and nothing of it
- * stays). Callers are answered only after the COMMIT. Statements are prepared once;
- * better-sqlite3 runs them synchronously, so a whole group is written in one turn of the event
- * loop.
+ * Writes batches and rejections to SQLite with group commit: every record that arrives while a
+ * commit is being prepared joins the same transaction (one that fails rolls back alone and
+ * nothing of it stays). Callers are answered only after the COMMIT. Statements are prepared
+ * once; better-sqlite3 runs them synchronously, so a whole group is written in one turn of the
+ * event loop.
+ *
+ * @example
+ * const writer = new SqliteBatchWriter(connection, (write) => db.connection().execute(async () => write()));
+ * const { accepted, duplicates } = await writer.write({ batch });
  */
 export class SqliteBatchWriter {
   private queue: Pending[] = [];
@@ -35,9 +45,9 @@ export class SqliteBatchWriter {
     private readonly exclusively: (write: () => void) => Promise<void>,
   ) {}
 
-  write(batch: BatchToStore): Promise<Stored> {
+  write(record: IngestionRecord): Promise<StoredBatch> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ batch, resolve, reject });
+      this.queue.push({ record, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => void this.flush());
@@ -53,9 +63,9 @@ export class SqliteBatchWriter {
     try {
       await this.exclusively(() => {
         this.statements ??= prepare(this.connection);
-        // Optimistic: the group as one transaction. Only if a batch fails is it all rolled back
-        // and written again with a savepoint per batch, so that the failing one rolls back alone
-        // (savepoints cost a fifth of the throughput when every batch pays for them).
+        // Optimistic: the group as one transaction. Only if a record fails is it all rolled back
+        // and written again with a savepoint per record, so that the failing one rolls back
+        // alone: savepoints are costly when every record pays for them (BENCHMARKS.md).
         results = this.writeTogether(this.statements, group) ?? this.writeIsolated(this.statements, group);
       });
     } catch (error) {
@@ -69,13 +79,13 @@ export class SqliteBatchWriter {
     });
   }
 
-  /** The group in one transaction, or null (nothing kept) as soon as one batch fails. */
+  /** The group in one transaction, or null (nothing kept) as soon as one record fails. */
   private writeTogether(s: Statements, group: Pending[]): Outcome[] | null {
     return this.transaction(s, () => {
       const results: Outcome[] = [];
-      for (const { batch } of group) {
+      for (const { record } of group) {
         try {
-          results.push(writeOne(s, batch));
+          results.push(writeOne(s, record));
         } catch {
           s.rollback.run();
           return null;
@@ -85,13 +95,13 @@ export class SqliteBatchWriter {
     });
   }
 
-  /** The group in one transaction, each batch in a savepoint: a failing batch rolls back alone. */
+  /** The group in one transaction, each record in a savepoint: a failing one rolls back alone. */
   private writeIsolated(s: Statements, group: Pending[]): Outcome[] {
     return this.transaction(s, () =>
-      group.map(({ batch }): Outcome => {
+      group.map(({ record }): Outcome => {
         s.savepoint.run();
         try {
-          const stored = writeOne(s, batch);
+          const stored = writeOne(s, record);
           s.release.run();
           return stored;
         } catch (error) {
@@ -118,7 +128,6 @@ export class SqliteBatchWriter {
 }
 
 type Statements = ReturnType<typeof prepare>;
-type Outcome = Stored | { error: unknown };
 
 function prepare(db: Database.Database) {
   return {
@@ -129,9 +138,8 @@ function prepare(db: Database.Database) {
     release: db.prepare('RELEASE batch'),
     rollbackTo: db.prepare('ROLLBACK TO batch'),
     insertEvent: db.prepare(
-      `INSERT INTO events (app_id, id, type, name, user_id, anonymous_id, session_id, batch_id, sender,
-         sdk_name, sdk_version, verified, received_at, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (app_id, sender, id) DO NOTHING`,
+      `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})
+       ON CONFLICT (app_id, sender, id) DO NOTHING`,
     ),
     upsertUser: db.prepare(
       `INSERT INTO users (app_id, user_id, attributes, first_seen, last_seen) VALUES (?, ?, '{}', ?, ?)
@@ -170,28 +178,35 @@ function profileColumn(db: Database.Database, column: 'attributes' | 'unverified
   };
 }
 
-/** One batch, inside the group's transaction: the same rules as the Kysely writer. */
-function writeOne(s: Statements, b: BatchToStore): Stored {
+/** One record, inside the group's transaction: its events if a batch, then its counters. */
+function writeOne(s: Statements, record: IngestionRecord): StoredBatch {
+  const stored = 'batch' in record ? writeEvents(s, record.batch) : NOTHING_STORED;
+  const { appId, at, outcome, events, failure: f } = countedOf(record);
+  s.countOutcome.run(appId, hourOf(at), outcome.outcome, outcome.code ?? '', outcome.reason ?? '', events);
+  if (f) {
+    s.keepFailure.run(
+      appId,
+      at,
+      f.mode,
+      f.code,
+      f.reason,
+      f.kid,
+      f.subject,
+      f.userId,
+      f.sdkName,
+      f.sdkVersion,
+    );
+    s.trimFailures.run(appId, appId);
+  }
+  return stored;
+}
+
+/** A batch's new events, then what they change: the profile, aliases, the key's use. */
+function writeEvents(s: Statements, b: BatchToStore): StoredBatch {
   const verified = verifiedFlag(b.verified);
   const sender = senderOf(b);
   const fresh = firstOccurrences(b.events).filter(
-    (e) =>
-      s.insertEvent.run(
-        b.appId,
-        e.id,
-        e.type,
-        e.name,
-        b.userId,
-        b.anonymousId,
-        e.sessionId,
-        b.batchId,
-        sender,
-        b.sdkName,
-        b.sdkVersion,
-        verified,
-        b.receivedAt,
-        e.body,
-      ).changes === 1,
+    (e) => s.insertEvent.run(...eventRow(b, e, sender, verified)).changes === 1,
   );
   if (b.userId !== null) {
     s.upsertUser.run(b.appId, b.userId, b.receivedAt, b.receivedAt);
@@ -203,23 +218,5 @@ function writeOne(s: Statements, b: BatchToStore): Stored {
     for (const e of fresh) if (e.aliasOf) s.insertAlias.run(b.appId, e.aliasOf, b.userId, b.receivedAt);
   }
   if (b.keyUsed !== null) s.useKey.run(b.receivedAt, b.appId, b.keyUsed);
-  const { outcome, code, reason } = b.outcome;
-  s.countOutcome.run(b.appId, hourOf(b.receivedAt), outcome, code ?? '', reason ?? '', b.events.length);
-  if (b.failure) {
-    const f = b.failure;
-    s.keepFailure.run(
-      b.appId,
-      b.receivedAt,
-      f.mode,
-      f.code,
-      f.reason,
-      f.kid,
-      f.subject,
-      f.userId,
-      f.sdkName,
-      f.sdkVersion,
-    );
-    s.trimFailures.run(b.appId, b.appId);
-  }
   return { accepted: fresh.length, duplicates: b.events.length - fresh.length };
 }

@@ -1,0 +1,233 @@
+import { LIMITS } from '@signet/protocol';
+import type pg from 'pg';
+import {
+  attributesColumn,
+  countedOf,
+  firstOccurrences,
+  hourOf,
+  type IngestionRecord,
+  senderOf,
+  verifiedFlag,
+} from '../batch-rules.ts';
+import { EVENT_COLUMNS, type EventColumn, type EventRow, eventRow } from '../event-row.ts';
+import type { FailureToKeep, StoredBatch } from '../ingestion-writer.ts';
+import type { ProfileMerge } from './postgres-profile-merge.ts';
+
+/** The event columns that are not text, as read from a JSON row (`r->>i` is text). */
+const EVENT_COLUMN_CASTS: Partial<Record<EventColumn, string>> = { verified: 'int', received_at: 'bigint' };
+const EVENT_VALUES = EVENT_COLUMNS.map((column, i) => {
+  const cast = EVENT_COLUMN_CASTS[column];
+  return cast ? `(r->>${i})::${cast}` : `r->>${i}`;
+}).join(', ');
+
+/*
+ * One statement stores a whole group of records. Events go as one JSON array of rows
+ * (JSON.stringify is native, where pg would escape each element of 14 text arrays in
+ * JavaScript) with ON CONFLICT DO NOTHING; the events it really inserted decide which aliases
+ * are linked. Profiles, key uses and outcome counters are pre-summed so each row is touched once,
+ * and sorted so that concurrent statements lock shared rows in the same order. The failures
+ * kept replace the oldest, so an app keeps the newest LIMITS.maxFailuresKept (the trim sees the
+ * rows from before the statement: it keeps that many minus the ones added). It is a named
+ * prepared statement, parsed and planned once per connection.
+ */
+const STORE_GROUP = `
+WITH inserted AS (
+  INSERT INTO events (${EVENT_COLUMNS.join(', ')})
+  SELECT ${EVENT_VALUES} FROM jsonb_array_elements($1::jsonb) AS r
+  ON CONFLICT (app_id, sender, id) DO NOTHING
+  RETURNING app_id, sender, id
+), profiles AS (
+  INSERT INTO users (app_id, user_id, attributes, first_seen, last_seen)
+  SELECT u.app_id, u.user_id, '{}', u.first_seen, u.last_seen
+  FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS u(app_id, user_id, first_seen, last_seen)
+  ON CONFLICT (app_id, user_id) DO UPDATE SET last_seen = greatest(users.last_seen, excluded.last_seen)
+), aliases AS (
+  INSERT INTO aliases (app_id, anonymous_id, user_id, created_at)
+  SELECT DISTINCT ON (a.app_id, a.anonymous_id, a.user_id) a.app_id, a.anonymous_id, a.user_id, a.at
+  FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[])
+       WITH ORDINALITY AS a(app_id, sender, id, anonymous_id, user_id, at, n)
+  JOIN inserted i ON i.app_id = a.app_id AND i.sender = a.sender AND i.id = a.id
+  ORDER BY a.app_id, a.anonymous_id, a.user_id, a.n
+  ON CONFLICT (app_id, anonymous_id, user_id) DO NOTHING
+), key_uses AS (
+  UPDATE app_keys SET use_count = use_count + k.uses, last_used_at = greatest(coalesce(last_used_at, 0), k.at)
+  FROM unnest($12::text[], $13::text[], $14::bigint[], $15::bigint[]) AS k(app_id, kid, uses, at)
+  WHERE app_keys.app_id = k.app_id AND app_keys.kid = k.kid
+), outcomes AS (
+  INSERT INTO auth_outcomes (app_id, hour, outcome, code, reason, batches, events)
+  SELECT * FROM unnest($16::text[], $17::bigint[], $18::text[], $19::text[], $20::text[], $21::bigint[], $22::bigint[])
+  ON CONFLICT (app_id, hour, outcome, code, reason)
+  DO UPDATE SET batches = auth_outcomes.batches + excluded.batches, events = auth_outcomes.events + excluded.events
+), failures AS (
+  INSERT INTO auth_failures (app_id, at, mode, code, reason, kid, subject, user_id, sdk_name, sdk_version)
+  SELECT * FROM unnest($23::text[], $24::bigint[], $25::text[], $26::text[], $27::text[], $28::text[],
+                       $29::text[], $30::text[], $31::text[], $32::text[])
+), cut AS MATERIALIZED (
+  -- Materialized: each app's cut-off is looked up once, not once per row the DELETE reads.
+  SELECT k.app_id, (SELECT g.id FROM auth_failures g WHERE g.app_id = k.app_id
+                    ORDER BY g.id DESC LIMIT 1 OFFSET greatest(${LIMITS.maxFailuresKept} - k.added, 0)) AS last_dropped
+  FROM (SELECT app_id, count(*) AS added FROM unnest($23::text[]) AS n(app_id) GROUP BY app_id) k
+), trimmed AS (
+  DELETE FROM auth_failures f USING cut WHERE f.app_id = cut.app_id AND f.id <= cut.last_dropped
+)
+SELECT app_id, sender, id FROM inserted`;
+
+type InsertedRow = { app_id: string; sender: string; id: string };
+
+/**
+ * The group statement for `records`, and what its answer means for each of them.
+ *
+ * @example
+ * const statement = new GroupStatement(records);
+ * const { rows } = await pool.query(statement.query);
+ * const stored = statement.stored(rows); // one StoredBatch per record
+ */
+export class GroupStatement {
+  readonly query: pg.QueryConfig;
+  /** True when a batch of an identified user carries attributes: its profile merge follows. */
+  readonly mergesProfiles: boolean;
+  /** Each event sent, by identity: the index of the record that sent it first in the group. */
+  private readonly owners = new Map<string, number>();
+
+  constructor(private readonly records: IngestionRecord[]) {
+    const events: EventRow[] = [];
+    const aliases: unknown[][] = [];
+    const profiles = new Map<string, [string, string, number, number]>();
+    const keyUses = new Map<string, [string, string, number, number]>();
+    const outcomes = new Map<string, [string, number, string, string, string, number, number]>();
+    const failures: [string, number, FailureToKeep][] = [];
+    let mergesProfiles = false;
+
+    records.forEach((record, index) => {
+      const { appId, at, outcome, events: counted, failure } = countedOf(record);
+      const { code, reason } = outcome;
+      const hour = hourOf(at);
+      const outcomeKey = [appId, hour, outcome.outcome, code ?? '', reason ?? ''].join('\u0000');
+      const sum = outcomes.get(outcomeKey);
+      outcomes.set(outcomeKey, [
+        appId,
+        hour,
+        outcome.outcome,
+        code ?? '',
+        reason ?? '',
+        (sum?.[5] ?? 0) + 1,
+        (sum?.[6] ?? 0) + counted,
+      ]);
+      if (failure) failures.push([appId, at, failure]);
+      if (!('batch' in record)) return;
+
+      const { batch: b } = record;
+      const sender = senderOf(b);
+      const verified = verifiedFlag(b.verified);
+      for (const e of firstOccurrences(b.events)) {
+        const key = eventKey(b.appId, sender, e.id);
+        if (this.owners.has(key)) continue;
+        this.owners.set(key, index);
+        events.push(eventRow(b, e, sender, verified));
+        if (e.aliasOf && b.userId !== null) {
+          aliases.push([b.appId, sender, e.id, e.aliasOf, b.userId, b.receivedAt]);
+        }
+      }
+      if (b.userId !== null) {
+        const key = `${b.appId}\u0000${b.userId}`;
+        const seen = profiles.get(key);
+        // A new profile is first seen at its first batch, as if the group's were stored one by one.
+        profiles.set(key, [
+          b.appId,
+          b.userId,
+          seen?.[2] ?? b.receivedAt,
+          Math.max(seen?.[3] ?? 0, b.receivedAt),
+        ]);
+        mergesProfiles ||= b.events.some((e) => e.attributes);
+      }
+      if (b.keyUsed !== null) {
+        const key = `${b.appId}\u0000${b.keyUsed}`;
+        const use = keyUses.get(key);
+        keyUses.set(key, [b.appId, b.keyUsed, (use?.[2] ?? 0) + 1, Math.max(use?.[3] ?? 0, b.receivedAt)]);
+      }
+    });
+
+    this.mergesProfiles = mergesProfiles;
+    this.query = {
+      name: 'signet_store_group',
+      text: STORE_GROUP,
+      values: [
+        JSON.stringify(events),
+        ...columns(sortedValues(profiles), 4),
+        ...columns(aliases, 6),
+        ...columns(sortedValues(keyUses), 4),
+        ...columns(sortedValues(outcomes), 7),
+        ...columns(newestFailures(failures), 10),
+      ],
+    };
+  }
+
+  /** Each record's accepted and duplicate events, from the rows the statement inserted. */
+  stored(inserted: InsertedRow[]): StoredBatch[] {
+    const accepted = this.records.map(() => 0);
+    for (const row of inserted) {
+      const owner = this.owners.get(eventKey(row.app_id, row.sender, row.id));
+      if (owner !== undefined) accepted[owner] = (accepted[owner] ?? 0) + 1;
+    }
+    return this.records.map((record, i) => {
+      const sent = 'batch' in record ? record.batch.events.length : 0;
+      return { accepted: accepted[i] ?? 0, duplicates: sent - (accepted[i] ?? 0) };
+    });
+  }
+
+  /**
+   * The profile merges the inserted events call for: per profile and column, its new
+   * `attributes` events in group order (batches in arrival order, events in batch order).
+   */
+  profileMerges(inserted: InsertedRow[]): ProfileMerge[] {
+    const fresh = new Set(inserted.map((row) => eventKey(row.app_id, row.sender, row.id)));
+    const merges = new Map<string, ProfileMerge>();
+    this.records.forEach((record, index) => {
+      if (!('batch' in record)) return;
+      const { appId, userId, verified, events } = record.batch;
+      if (userId === null) return;
+      const sender = senderOf(record.batch);
+      for (const e of firstOccurrences(events)) {
+        const key = eventKey(appId, sender, e.id);
+        if (!e.attributes || !fresh.has(key) || this.owners.get(key) !== index) continue;
+        const profile = `${appId}\u0000${userId}`;
+        const merge = merges.get(profile) ?? { appId, userId, attributes: [], unverified_attributes: [] };
+        merges.set(profile, merge);
+        merge[attributesColumn(verified)].push(e);
+      }
+    });
+    return [...merges.values()];
+  }
+}
+
+/** One stored event's identity: ids are unique per app and sender. */
+function eventKey(appId: string, sender: string, id: string): string {
+  return `${appId}\u0000${sender}\u0000${id}`;
+}
+
+/** The rows of `byKey` in key order: the order in which the statement locks them. */
+function sortedValues<T>(byKey: Map<string, T>): T[] {
+  return [...byKey.keys()].sort().map((key) => byKey.get(key) as T);
+}
+
+/** The failure rows to insert: per app, only the newest that will be kept. */
+function newestFailures(failures: [string, number, FailureToKeep][]): unknown[][] {
+  const perApp = new Map<string, number>();
+  const rows: unknown[][] = [];
+  for (let i = failures.length - 1; i >= 0; i--) {
+    const [appId, at, f] = failures[i] as [string, number, FailureToKeep];
+    const kept = perApp.get(appId) ?? 0;
+    if (kept === LIMITS.maxFailuresKept) continue;
+    perApp.set(appId, kept + 1);
+    rows.push([appId, at, f.mode, f.code, f.reason, f.kid, f.subject, f.userId, f.sdkName, f.sdkVersion]);
+  }
+  // Inserted oldest first, so ids grow with arrival as they would one by one.
+  return rows.reverse();
+}
+
+/** Column arrays for `unnest`, from rows of `width` values. */
+function columns(rows: unknown[][], width: number): unknown[][] {
+  const arrays: unknown[][] = Array.from({ length: width }, () => []);
+  for (const row of rows) row.forEach((value, i) => arrays[i]?.push(value));
+  return arrays;
+}

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_CONFIG, type RunningServer, startServer } from '@signet/server';
 import { browserAvailable, launchChromium } from '@signet/test-browser';
 import type { Browser, Page } from 'playwright-core';
@@ -22,6 +23,8 @@ const available = browserAvailable('shop demo test');
 
 const ADMIN = 'shop-test-admin-token-0123456789';
 const TTL_SECONDS = 3;
+/** Screenshots to look at (git-ignored). */
+const artifacts = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test-artifacts', 'shop');
 
 let dir: string;
 let server: RunningServer;
@@ -91,6 +94,7 @@ beforeAll(async () => {
     port: 0,
   });
   browser = await launchChromium();
+  mkdirSync(artifacts, { recursive: true });
 }, 60_000);
 
 afterAll(async () => {
@@ -101,8 +105,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function openShop(query = ''): Promise<Page> {
-  const page = await browser.newPage();
+async function openShop(query = '', width = 1280): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height: 844 } });
   await page.goto(`${shop.url}/${query}`);
   await page.waitForSelector('body[data-ready="true"]');
   return page;
@@ -201,4 +205,68 @@ describe.skipIf(!available)('the demo shop in Chromium', () => {
     expect((await failures()).filter((f) => f.code === 'TIME_CONSTRAINT_FAILURE')).toEqual([]);
     await page.close();
   });
+
+  for (const width of [1280, 390]) {
+    it(`at ${width} px: no sideways scrolling, the cart merges quantities, a refusal reads as a sentence`, async () => {
+      const page = await openShop('', width);
+      const user = `dana-${width}`;
+      await signIn(page, user);
+      expect(await page.isVisible('#login-form')).toBe(false);
+      await page.click('[data-sku="TEA-01"] .add-to-cart');
+      await page.click('[data-sku="TEA-01"] .add-to-cart');
+      await page.click('[data-sku="MUG-02"] .add-to-cart');
+      // One line per product, with its quantity and line total.
+      const lines = await page.locator('#cart li').allTextContents();
+      expect(lines).toEqual(['Green tea, 100 g × 2 — 13.00 €', 'Stoneware mug × 1 — 14.00 €']);
+      expect(await page.textContent('#cart-total')).toBe('27.00');
+
+      await page.fill('#victim', 'alice');
+      await page.click('#impersonate');
+      const answer = page.locator('#impersonation-result');
+      await answer.locator('text=Signet refused it').waitFor();
+      expect(await answer.locator('p').allTextContents()).toEqual([
+        'Signet refused it: nothing was stored as "alice".',
+        'The token was not signed by a key this app registered: nobody else can sign as the shop.',
+        'HTTP 401 · INVALID_SIGNATURE · signature_invalid',
+      ]);
+      expect(await answer.textContent()).not.toContain('{');
+
+      // Nothing sticks out of the screen (named, so a failure says what to fix), and the page
+      // does not scroll sideways.
+      const wide = await page.evaluate(
+        (w) =>
+          Array.from(document.querySelectorAll('body *'))
+            .filter((e) => e.getBoundingClientRect().right > w + 0.5)
+            .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`),
+        width,
+      );
+      expect(wide).toEqual([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+
+      await eventually(async () => {
+        const added = named(await events(user), 'Added to cart');
+        expect(added).toHaveLength(3);
+      });
+      // The status panel caught up (token fetched, queue empty) before the picture.
+      await page.waitForFunction(() =>
+        document.getElementById('status-stats')?.textContent?.includes('"queued": 0'),
+      );
+      await page.screenshot({ path: join(artifacts, `shop-${width}.png`), fullPage: true });
+
+      // "Don't track me": opted out, a click queues and sends nothing; opted in, it does again.
+      await page.check('#opt-out');
+      await page.click('[data-sku="CUP-04"] .add-to-cart');
+      const stats = JSON.parse((await page.textContent('#status-stats')) ?? '{}');
+      expect(stats.queued).toBe(0);
+      await page.uncheck('#opt-out');
+      await page.click('[data-sku="CUP-04"] .add-to-cart');
+      await eventually(async () => {
+        const cups = named(await events(user), 'Added to cart').filter(
+          (e) => (e as { properties?: { sku?: string } }).properties?.sku === 'CUP-04',
+        );
+        expect(cups).toHaveLength(1);
+      });
+      await page.close();
+    });
+  }
 });

@@ -13,7 +13,7 @@ const PRODUCTS = [
   { sku: 'CUP-04', name: 'Travel cup', price: 18.25 },
 ];
 
-/** What the status panel shows. */
+/** What the status panel shows. `cart` holds one line per product: `{ product, quantity }`. */
 const state = {
   user: null,
   cart: [],
@@ -62,6 +62,9 @@ const signet = window.Signet.init({
   }),
 });
 
+// A super property: every later track and page carries it, until logout.
+signet.register({ token_flow: flow });
+
 signet.registerAuthenticationListener(async (error) => {
   state.lastAuthError = { ...error.data, at: new Date().toLocaleTimeString() };
   render();
@@ -86,12 +89,11 @@ async function signIn(name) {
   if (!res.ok) throw new Error(`Sign-in failed: ${res.status}`);
   const { user } = await res.json();
   state.user = user;
-  signet.identify(user);
+  // The traits go on the user's profile: as verified attributes once the token checks out.
+  signet.identify(user, { name: user, last_sign_in: new Date().toISOString() });
   localStorage.setItem(SDK_USER_KEY, user);
   if (flow === 'listener') await passFreshToken();
-  signet.setUserAttribute('name', user);
-  signet.setUserAttribute('last_sign_in', new Date().toISOString());
-  signet.track('Signed in', { flow });
+  signet.track('Signed in');
   render();
 }
 
@@ -103,6 +105,7 @@ async function signOut() {
   localStorage.removeItem(SDK_USER_KEY);
   await fetch('/api/logout', { method: 'POST' });
   Object.assign(state, { user: null, cart: [], tokenExpiresAt: null });
+  signet.register({ token_flow: flow }); // logout() cleared the super properties
   render();
 }
 
@@ -112,16 +115,29 @@ function viewProduct(product) {
 }
 
 function addToCart(product) {
-  state.cart.push(product);
-  signet.track('Added to cart', { sku: product.sku, price: product.price, cart_size: state.cart.length });
-  signet.setUserAttribute('cart_size', state.cart.length);
+  // The same product twice is one line of quantity 2.
+  const line = state.cart.find((l) => l.product.sku === product.sku);
+  if (line) line.quantity++;
+  else state.cart.push({ product, quantity: 1 });
+  const size = cartSize();
+  signet.track('Added to cart', {
+    sku: product.sku,
+    price: product.price,
+    quantity: line?.quantity ?? 1,
+    cart_size: size,
+  });
+  signet.setUserAttribute('cart_size', size);
   render();
 }
 
 async function checkOut() {
   const total = cartTotal();
   const orderId = `order-${Date.now().toString(36)}`;
-  signet.track('Order completed', { order_id: orderId, total, skus: state.cart.map((p) => p.sku) });
+  signet.track('Order completed', {
+    order_id: orderId,
+    total,
+    items: state.cart.map((l) => ({ sku: l.product.sku, quantity: l.quantity })),
+  });
   state.orders++;
   signet.setUserAttribute('orders', state.orders);
   signet.setUserAttribute('last_order_total', total);
@@ -163,15 +179,68 @@ async function impersonate(kind) {
       ],
     }),
   });
-  show(`Sent as "${victim}": Signet answered ${res.status}\n${await res.text()}`);
-  function show(text) {
-    document.getElementById('impersonation-result').textContent = text;
+  const body = await res.json().catch(() => null);
+  showAnswer(victim, res.status, body);
+}
+
+/** What each refusal means here, in a sentence (the codes are SPEC §4's). */
+const WHY = {
+  INVALID_SIGNATURE:
+    'The token was not signed by a key this app registered: nobody else can sign as the shop.',
+  IDENTIFIER_MISMATCH:
+    'The token is real, but it was issued for another user: one user cannot send data as another.',
+  TIME_CONSTRAINT_FAILURE: 'The token has expired.',
+  TOKEN_NOT_AVAILABLE: 'The request carried no token.',
+};
+
+/** Signet's answer as a sentence and its code, never the raw JSON. */
+function showAnswer(victim, status, body) {
+  const box = $('impersonation-result');
+  const line = (text, className) =>
+    Object.assign(document.createElement('p'), { textContent: text, className });
+  const error = body?.error;
+  if (error) {
+    box.className = 'answer refused';
+    box.replaceChildren(
+      line(`Signet refused it: nothing was stored as "${victim}".`, 'answer-title'),
+      line(WHY[error.code] ?? error.message),
+      line(`HTTP ${status} · ${error.code} · ${error.reason}`, 'answer-code'),
+    );
+  } else if (body?.authWarning) {
+    box.className = 'answer warned';
+    box.replaceChildren(
+      line(`Stored as "${victim}", but marked unverified.`, 'answer-title'),
+      line(
+        `${WHY[body.authWarning.code] ?? 'The token failed the check.'} The app's mode is optional; required mode would refuse it.`,
+      ),
+      line(`HTTP ${status} · ${body.authWarning.code} · ${body.authWarning.reason}`, 'answer-code'),
+    );
+  } else if (status === 200) {
+    box.className = 'answer warned';
+    box.replaceChildren(
+      line(`Stored as "${victim}" without a check.`, 'answer-title'),
+      line("The app's mode is disabled: tokens are not looked at. Set it to required to refuse this."),
+      line(`HTTP ${status}`, 'answer-code'),
+    );
+  } else {
+    box.className = 'answer refused';
+    box.replaceChildren(line(`Signet answered HTTP ${status}.`, 'answer-title'));
   }
+  box.hidden = false;
+}
+
+function show(text) {
+  const box = $('impersonation-result');
+  box.className = 'answer';
+  box.replaceChildren(Object.assign(document.createElement('p'), { textContent: text }));
+  box.hidden = false;
 }
 
 // ── Rendering ────────────────────────────────────────────────────────────────────────────────
 const $ = (id) => document.getElementById(id);
-const cartTotal = () => Math.round(state.cart.reduce((sum, p) => sum + p.price, 0) * 100) / 100;
+const cartTotal = () =>
+  Math.round(state.cart.reduce((sum, l) => sum + l.product.price * l.quantity, 0) * 100) / 100;
+const cartSize = () => state.cart.reduce((n, l) => n + l.quantity, 0);
 
 function renderProducts() {
   $('products').replaceChildren(
@@ -204,7 +273,22 @@ function render() {
   $('impersonate-own-token').hidden = !signedIn;
   for (const button of document.querySelectorAll('.add-to-cart')) button.disabled = !signedIn;
   $('cart').replaceChildren(
-    ...state.cart.map((p) => Object.assign(document.createElement('li'), { textContent: p.name })),
+    ...state.cart.map(({ product, quantity }) => {
+      const li = document.createElement('li');
+      li.dataset.sku = product.sku;
+      li.append(
+        Object.assign(document.createElement('span'), { textContent: product.name }),
+        Object.assign(document.createElement('span'), {
+          className: 'quantity',
+          textContent: ` × ${quantity}`,
+        }),
+        Object.assign(document.createElement('span'), {
+          className: 'line-total',
+          textContent: ` — ${(product.price * quantity).toFixed(2)} €`,
+        }),
+      );
+      return li;
+    }),
   );
   $('cart-total').textContent = cartTotal().toFixed(2);
   $('checkout').disabled = !signedIn || state.cart.length === 0;
@@ -224,6 +308,7 @@ function renderStatus() {
     ? `${error.code} (${error.reason}) for ${error.userIdentifier} at ${error.at}: ${error.message}`
     : 'none';
   $('status-stats').textContent = JSON.stringify(signet.stats(), null, 1);
+  $('opt-out').checked = signet.isOptedOut();
 }
 
 $('flow').innerHTML =
@@ -239,6 +324,12 @@ $('logout').addEventListener('click', () => void signOut());
 $('checkout').addEventListener('click', () => void checkOut());
 $('impersonate').addEventListener('click', () => void impersonate('forged'));
 $('impersonate-own-token').addEventListener('click', () => void impersonate('own'));
+// Opting out deletes what is queued and stops all sending, in every tab, until opted in again.
+$('opt-out').addEventListener('change', (event) => {
+  if (event.currentTarget.checked) signet.optOut();
+  else signet.optIn();
+  renderStatus();
+});
 
 // Back from a reload: the shop's session says who is signed in.
 state.user = (await fetch('/api/me').then((res) => res.json())).user;
@@ -252,6 +343,7 @@ if (state.user !== null) {
 }
 renderProducts();
 render();
-signet.track('Product list viewed');
+// A page view: the SDK fills in the url, path, referrer, title and search.
+signet.page('Products');
 setInterval(renderStatus, 500);
 document.body.dataset.ready = 'true';

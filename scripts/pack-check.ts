@@ -86,7 +86,7 @@ if (typeof Signet.init !== 'function') process.exit(1);`,
   }
   writeFileSync(
     join(app.dir, 'integration.ts'),
-    `import { Signet } from '@signet/sdk';
+    `import { type BatchEvent, Signet } from '@signet/sdk';
 import type { Signet as BrowserSignet } from '@signet/sdk/browser';
 
 export async function start(token: string): Promise<number> {
@@ -95,14 +95,24 @@ export async function start(token: string): Promise<number> {
     endpoint: 'http://127.0.0.1:4000',
     networkRequest: { authorization: { jwtEnabled: true } },
     tokenProvider: async (userIdentifier: string) => \`token-for-\${userIdentifier}\`,
+    beforeSend: (event: BatchEvent) => {
+      if (event.type === 'track' && event.name === 'Debug') return null;
+      if (event.context) delete event.context.timezone;
+      return event;
+    },
   });
   const off = signet.registerAuthenticationListener((error) => {
     const code: string = error.data.code;
     void code;
   });
-  signet.identify('user-42');
+  signet.identify('user-42', { plan: 'pro' });
   signet.passAuthenticationDetails({ type: 'jwt', token, userIdentifier: 'user-42' });
+  signet.register({ app_version: '2.4.0' });
+  signet.page('Pricing', { plan_shown: 'pro' });
   signet.track('Added to cart', { sku: 'A1' });
+  signet.unregister('app_version');
+  const optedOut: boolean = signet.isOptedOut();
+  if (optedOut) signet.optIn();
   await signet.flush();
   off();
   const other: typeof BrowserSignet | null = null;

@@ -45,7 +45,8 @@ export function checkClaims(claims: unknown, rules: ClaimRules): ClaimsVerdict {
   }
   const c = claims as Record<string, unknown>;
   const { issuer, audience, nowSeconds, clockToleranceSeconds: tolerance } = rules;
-  const missing = (claim: string) => !Object.hasOwn(c, claim);
+  // Not Object.hasOwn: the SDK runs this in browsers older than ES2022.
+  const missing = (claim: string) => !Object.prototype.hasOwnProperty.call(c, claim);
   if (issuer !== null && missing('iss')) return wrongIssuer();
   if (audience !== null && missing('aud')) return wrongAudience();
   if (missing('exp')) return refuse('exp_missing', 'The token has no "exp" claim; it must expire');

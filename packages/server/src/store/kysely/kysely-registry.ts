@@ -4,7 +4,7 @@ import { type Kysely, type Selectable, type SelectQueryBuilder, sql, type Transa
 import type { AppRow, RegistryStore } from '../registry-store.ts';
 import type { AppsTable, Database } from '../schema.ts';
 
-/** What the registry's queries need from a backend beyond the SQL both databases share. */
+/** The registry's parts that differ by backend; each backend's folder supplies them. */
 export interface RegistryDialect {
   /**
    * Locks the app row read before a change of the app's keys, so that key changes of one app

@@ -111,9 +111,20 @@ describe('tokenClaims', () => {
   it('reads sub and exp from the payload and nothing else', () => {
     expect(tokenClaims(fakeToken({ sub: 'ü-42', exp: 123 }))).toEqual({ sub: 'ü-42', exp: 123 });
     expect(tokenClaims(fakeToken({ exp: 123 }))).toEqual({ exp: 123 });
+    // Decoded without TextDecoder (React Native lacks it): 2-, 3- and 4-byte UTF-8, and `%`.
+    const sub = 'ß·日本·🦊·100%·a+b';
+    expect(tokenClaims(fakeToken({ sub, exp: 1 }))).toEqual({ sub, exp: 1 });
   });
   it('returns null for anything that is not base64url JSON', () => {
-    for (const bad of ['', 'abc', 'a.b+c.d', 'a.!!!.c', `a.${Buffer.from('nope').toString('base64url')}.c`]) {
+    const notUtf8 = Buffer.from([0x7b, 0x22, 0x73, 0x75, 0x62, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]); // {"sub":"\xff"}
+    for (const bad of [
+      '',
+      'abc',
+      'a.b+c.d',
+      'a.!!!.c',
+      `a.${Buffer.from('nope').toString('base64url')}.c`,
+      `a.${notUtf8.toString('base64url')}.c`,
+    ]) {
       expect(tokenClaims(bad)).toBeNull();
     }
   });

@@ -18,7 +18,9 @@ export function tokenClaims(token: string): TokenClaims | null {
   try {
     const b64 = part.replace(/-/g, '+').replace(/_/g, '/');
     const binary = atob(b64 + '==='.slice((b64.length + 3) % 4));
-    const json = new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+    // UTF-8 bytes to text without TextDecoder, which React Native's Hermes lacks: `escape` writes
+    // each byte as `%XX`, which decodeURIComponent reads as UTF-8 (throwing on bytes that are not).
+    const json = decodeURIComponent(escape(binary));
     const claims = JSON.parse(json);
     if (typeof claims !== 'object' || claims === null) return null;
     return {

@@ -54,28 +54,30 @@ export interface ResolvedOptions {
   requestTimeoutMs: number;
 }
 
-const positiveInteger = (name: string, value: number | undefined, fallback: number, max: number): number => {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new SignetError(`Signet.init: ${name} must be an integer from 1 to ${max}, got ${value}`);
-  }
-  return value;
-};
-
-/** Checks the options once, at creation, and fills in defaults. */
-export function resolveOptions(options: SignetOptions): ResolvedOptions {
+/**
+ * Checks the options once, at creation, and fills in defaults. `caller` names the call in the
+ * error (`Signet.init`, `SignetBackend.init`).
+ */
+export function resolveOptions(options: SignetOptions, caller = 'Signet.init'): ResolvedOptions {
+  const positiveInteger = (name: string, value: number | undefined, fallback: number, max: number) => {
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < 1 || value > max) {
+      throw new SignetError(`${caller}: ${name} must be an integer from 1 to ${max}, got ${value}`);
+    }
+    return value;
+  };
   if (typeof options?.appId !== 'string' || options.appId === '') {
-    throw new SignetError('Signet.init: appId is required');
+    throw new SignetError(`${caller}: appId is required`);
   }
   if (!/^https?:\/\/[^/]/.test(options.endpoint ?? '')) {
-    throw new SignetError(`Signet.init: endpoint must be an http(s) URL, got ${options.endpoint}`);
+    throw new SignetError(`${caller}: endpoint must be an http(s) URL, got ${options.endpoint}`);
   }
   if (options.tokenProvider !== undefined && typeof options.tokenProvider !== 'function') {
-    throw new SignetError('Signet.init: tokenProvider must be a function');
+    throw new SignetError(`${caller}: tokenProvider must be a function`);
   }
   for (const name of ['beforeSend', 'logger'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new SignetError(`Signet.init: ${name} must be a function`);
+      throw new SignetError(`${caller}: ${name} must be a function`);
     }
   }
   return {

@@ -22,7 +22,7 @@ import { Session } from './session.ts';
 import { isObject } from './stored-record.ts';
 import { SuperProperties } from './super-properties.ts';
 import { type Counters, SyncLoop, type SyncState } from './sync-loop.ts';
-import { TokenStore } from './token-store.ts';
+import { storedTokens, TokenStore } from './token-store.ts';
 
 export const SDK_VERSION = '0.1.0';
 
@@ -126,8 +126,7 @@ export class SignetClient {
       },
     );
     this.tokens = new TokenStore(
-      this.storage,
-      `${prefix}tokens`,
+      storedTokens(this.storage, `${prefix}tokens`),
       serverClock,
       this.listeners,
       this.options.tokenProvider,

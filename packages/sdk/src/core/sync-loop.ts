@@ -9,7 +9,6 @@ import { withTimeout } from './request-timeout.ts';
 import { retryDelay } from './retry-policy.ts';
 import type { Clock, Locks, Transport } from './runtime.ts';
 import type { ServerClock } from './server-clock.ts';
-import type { Session } from './session.ts';
 import type { TokenStore } from './token-store.ts';
 import { uuidv7 } from './uuid-v7.ts';
 
@@ -35,11 +34,24 @@ export interface Counters {
   storageFallbacks: number;
 }
 
+/**
+ * The rule of SPEC B4, kept by the sender: the client's `Session` counts the refused batches of
+ * everyone and pauses all sending at 10; the backend counts per user and never pauses the loop.
+ */
+export interface AuthFailures {
+  /** `paused` is true while nothing may be sent, for anyone. */
+  current(): { readonly paused: boolean };
+  /** Counts a batch of `user` refused for its token; true when this refusal pauses all sending. */
+  authFailed(user: UserKey): boolean;
+  /** A batch of `user` was stored: the count starts again. */
+  synced(user: UserKey): void;
+}
+
 export interface SyncDeps {
   options: ResolvedOptions;
   queue: EventQueue;
   tokens: TokenStore;
-  session: Session;
+  session: AuthFailures;
   listeners: Listeners;
   serverClock: ServerClock;
   clock: Clock;
@@ -241,7 +253,7 @@ export class SyncLoop {
       deps.queue.remove(ids);
       deps.counters.sent += body?.accepted ?? ids.length;
       deps.counters.duplicatesAcknowledged += body?.duplicates ?? 0;
-      deps.session.synced();
+      deps.session.synced(user);
       this.attempt = 0;
       this.retryAt = 0;
       const warning = body?.authWarning
@@ -254,7 +266,7 @@ export class SyncLoop {
     }
     const error = body?.error;
     if (response.status === 401 && error?.type === 'jwt' && userId !== undefined) {
-      const pausing = deps.session.authFailed();
+      const pausing = deps.session.authFailed(user);
       deps.log(`${what} refused: 401 ${error.code}/${error.reason}; kept until a new token`);
       if (token !== null) deps.tokens.rejected(userId, token, !pausing);
       else this.refusedWithoutToken.add(userId);

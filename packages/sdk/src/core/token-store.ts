@@ -2,7 +2,7 @@ import { checkClaims, type JwtErrorCode, jwtCodeOf } from '@signet/protocol';
 import type { Listeners } from './listeners.ts';
 import type { StorageAdapter } from './runtime.ts';
 import type { ServerClock } from './server-clock.ts';
-import { isObject, StoredRecord } from './stored-record.ts';
+import { type Frozen, isObject, StoredRecord } from './stored-record.ts';
 import { tokenClaims } from './token-claims.ts';
 
 /** A user's newest token, and whether the server has refused it. */
@@ -11,10 +11,41 @@ interface TokenEntry {
   rejected?: true;
 }
 
+/** Where the tokens live: one record of every user's entry, read and written whole. */
+export interface TokenRecord {
+  read(): Frozen<Record<string, TokenEntry>>;
+  write(value: Record<string, TokenEntry>): unknown;
+}
+
+/** The tokens under one storage key: shared by tabs, and kept across restarts with the queue. */
+export const storedTokens = (storage: StorageAdapter, key: string): TokenRecord =>
+  new StoredRecord<Record<string, TokenEntry>>(
+    storage,
+    key,
+    () => ({}),
+    (value) =>
+      isObject(value) &&
+      Object.values(value).every((entry) => isObject(entry) && typeof entry.token === 'string'),
+  );
+
+/**
+ * The tokens in memory only, for a backend without `storage`: a user's new token costs no JSON
+ * of every other user's, which a process passing a token with each call for many users would pay.
+ */
+export function memoryTokens(): TokenRecord {
+  let value: Frozen<Record<string, TokenEntry>> = {};
+  return {
+    read: () => value,
+    write: (next) => {
+      value = next as Frozen<Record<string, TokenEntry>>;
+    },
+  };
+}
+
 /** Ask the token provider this long before `exp` (SPEC B9). */
 export const REFRESH_BEFORE_EXP_MS = 60_000;
 
-type Provider =
+export type Provider =
   | ((userIdentifier: string) => Promise<string | null | undefined> | string | null | undefined)
   | undefined;
 
@@ -24,31 +55,20 @@ type Provider =
  * the user it was passed for.
  */
 export class TokenStore {
-  private readonly record: StoredRecord<Record<string, TokenEntry>>;
-  /** Tokens a replacement was already asked for: at most one ask per failure or expiry. */
-  private readonly asked = new Set<string>();
-  /** Local refusals already reported, so that each is reported once. */
-  private readonly reported = new Set<string>();
+  /** The token each user's replacement was already asked for: one ask per failure or expiry. */
+  protected readonly asked = new Map<string, string>();
+  /** Each user's last local refusal reported (`code\ntoken`), so that it is reported once. */
+  protected readonly reported = new Map<string, string>();
   private readonly asking = new Map<string, Promise<void>>();
 
   constructor(
-    storage: StorageAdapter,
-    key: string,
-    private readonly serverClock: ServerClock,
+    private readonly record: TokenRecord,
+    protected readonly serverClock: ServerClock,
     private readonly listeners: Listeners,
     private readonly provider: Provider,
     private readonly onUsableToken: (userId: string) => void,
     private readonly log: (message: string) => void,
-  ) {
-    this.record = new StoredRecord<Record<string, TokenEntry>>(
-      storage,
-      key,
-      () => ({}),
-      (value) =>
-        isObject(value) &&
-        Object.values(value).every((entry) => isObject(entry) && typeof entry.token === 'string'),
-    );
-  }
+  ) {}
 
   /**
    * Accepts a token for `userId` unless it will surely fail: a decoded `sub` for another user
@@ -66,7 +86,7 @@ export class TokenStore {
       return !entries[userId].rejected;
     }
     this.record.write({ ...entries, [userId]: { token } });
-    this.reported.delete(`${userId}\nTOKEN_NOT_AVAILABLE\n`);
+    this.reported.delete(userId);
     this.log(`new token for user ${userId}`);
     this.onUsableToken(userId);
     return true;
@@ -84,8 +104,8 @@ export class TokenStore {
       entry.rejected ||
       exp === undefined ||
       exp * 1000 - this.serverClock.now() <= REFRESH_BEFORE_EXP_MS;
-    if (stale && this.provider && (!entry || !this.asked.has(entry.token))) {
-      if (entry) this.asked.add(entry.token);
+    if (stale && this.provider && (!entry || this.asked.get(userId) !== entry.token)) {
+      if (entry) this.asked.set(userId, entry.token);
       await this.ask(userId);
       entry = this.record.read()[userId];
     }
@@ -113,8 +133,8 @@ export class TokenStore {
     if (entries[userId]?.token === token) {
       this.record.write({ ...entries, [userId]: { token, rejected: true } });
     }
-    if (ask && this.provider && !this.asked.has(token)) {
-      this.asked.add(token);
+    if (ask && this.provider && this.asked.get(userId) !== token) {
+      this.asked.set(userId, token);
       void this.ask(userId);
     }
   }
@@ -147,10 +167,10 @@ export class TokenStore {
 
   /** Reports a local refusal; a refusal waiting on the same token is reported once. */
   private report(userId: string, code: JwtErrorCode, reason: string, message: string, token = ''): void {
-    const once = `${userId}\n${code}\n${token}`;
+    const once = `${code}\n${token}`;
     if (token !== '' || code === 'TOKEN_NOT_AVAILABLE') {
-      if (this.reported.has(once)) return;
-      this.reported.add(once);
+      if (this.reported.get(userId) === once) return;
+      this.reported.set(userId, once);
     }
     void this.listeners.dispatch({ type: 'jwt', data: { code, reason, message, userIdentifier: userId } });
   }

@@ -20,57 +20,89 @@ const EVENT_VALUES = EVENT_COLUMNS.map((column, i) => {
   return cast ? `(r->>${i})::${cast}` : `r->>${i}`;
 }).join(', ');
 
+/** Numbers the statement's parameters in the order the parts' values are sent. */
+type NextParam = () => string;
+
+/** `unnest` of one array parameter per type: rows of columns sent as one array each. */
+const unnest = (param: NextParam, types: string[]) =>
+  `unnest(${types.map((type) => `${param()}::${type}[]`).join(', ')})`;
+
 /*
- * One statement stores a whole group of records. Events go as one JSON array of rows
- * (JSON.stringify is native, where pg would escape each element of 14 text arrays in
- * JavaScript) with ON CONFLICT DO NOTHING; the events it really inserted decide which aliases
+ * One statement stores a whole group of records, as data-modifying CTEs. Events go as one JSON
+ * array of rows (JSON.stringify is native, where pg would escape each element of 14 text arrays
+ * in JavaScript) with ON CONFLICT DO NOTHING; the events it really inserted decide which aliases
  * are linked. Profiles, key uses and outcome counters are pre-summed so each row is touched once,
- * and sorted so that concurrent statements lock shared rows in the same order. The failures
- * kept replace the oldest, so an app keeps the newest LIMITS.maxFailuresKept (the trim sees the
- * rows from before the statement: it keeps that many minus the ones added). It is a named
- * prepared statement, parsed and planned once per connection.
+ * and sorted so that concurrent statements lock shared rows in the same order. A group's
+ * statement has only the parts it has rows for (each shape a named prepared statement, parsed
+ * and planned once per connection): parts without rows still cost planning and executor set-up.
  */
-const STORE_GROUP = `
-WITH inserted AS (
+const INSERTED = (param: NextParam) => `inserted AS (
   INSERT INTO events (${EVENT_COLUMNS.join(', ')})
-  SELECT ${EVENT_VALUES} FROM jsonb_array_elements($1::jsonb) AS r
+  SELECT ${EVENT_VALUES} FROM jsonb_array_elements(${param()}::jsonb) AS r
   ON CONFLICT (app_id, sender, id) DO NOTHING
-  RETURNING app_id, sender, id
-), profiles AS (
+  RETURNING app_id, sender, id)`;
+
+const PART_SQL = {
+  profiles: (param: NextParam) => `profiles AS (
   INSERT INTO users (app_id, user_id, attributes, first_seen, last_seen)
   SELECT u.app_id, u.user_id, '{}', u.first_seen, u.last_seen
-  FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS u(app_id, user_id, first_seen, last_seen)
-  ON CONFLICT (app_id, user_id) DO UPDATE SET last_seen = greatest(users.last_seen, excluded.last_seen)
-), aliases AS (
+  FROM ${unnest(param, ['text', 'text', 'bigint', 'bigint'])} AS u(app_id, user_id, first_seen, last_seen)
+  ON CONFLICT (app_id, user_id) DO UPDATE SET last_seen = greatest(users.last_seen, excluded.last_seen))`,
+
+  aliases: (param: NextParam) => `aliases AS (
   INSERT INTO aliases (app_id, anonymous_id, user_id, created_at)
   SELECT DISTINCT ON (a.app_id, a.anonymous_id, a.user_id) a.app_id, a.anonymous_id, a.user_id, a.at
-  FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[])
+  FROM ${unnest(param, ['text', 'text', 'text', 'text', 'text', 'bigint'])}
        WITH ORDINALITY AS a(app_id, sender, id, anonymous_id, user_id, at, n)
   JOIN inserted i ON i.app_id = a.app_id AND i.sender = a.sender AND i.id = a.id
   ORDER BY a.app_id, a.anonymous_id, a.user_id, a.n
-  ON CONFLICT (app_id, anonymous_id, user_id) DO NOTHING
-), key_uses AS (
+  ON CONFLICT (app_id, anonymous_id, user_id) DO NOTHING)`,
+
+  keyUses: (param: NextParam) => `key_uses AS (
   UPDATE app_keys SET use_count = use_count + k.uses, last_used_at = greatest(coalesce(last_used_at, 0), k.at)
-  FROM unnest($12::text[], $13::text[], $14::bigint[], $15::bigint[]) AS k(app_id, kid, uses, at)
-  WHERE app_keys.app_id = k.app_id AND app_keys.kid = k.kid
-), outcomes AS (
+  FROM ${unnest(param, ['text', 'text', 'bigint', 'bigint'])} AS k(app_id, kid, uses, at)
+  WHERE app_keys.app_id = k.app_id AND app_keys.kid = k.kid)`,
+
+  outcomes: (param: NextParam) => `outcomes AS (
   INSERT INTO auth_outcomes (app_id, hour, outcome, code, reason, batches, events)
-  SELECT * FROM unnest($16::text[], $17::bigint[], $18::text[], $19::text[], $20::text[], $21::bigint[], $22::bigint[])
+  SELECT * FROM ${unnest(param, ['text', 'bigint', 'text', 'text', 'text', 'bigint', 'bigint'])}
   ON CONFLICT (app_id, hour, outcome, code, reason)
-  DO UPDATE SET batches = auth_outcomes.batches + excluded.batches, events = auth_outcomes.events + excluded.events
-), failures AS (
+  DO UPDATE SET batches = auth_outcomes.batches + excluded.batches, events = auth_outcomes.events + excluded.events)`,
+
+  // The failures kept replace the oldest, so an app keeps the newest LIMITS.maxFailuresKept. The
+  // trim sees the rows from before the statement: of those it keeps that many minus the ones
+  // added. `cut` is materialized so each app's cut-off is looked up once, not once per row read.
+  failures: (param: NextParam) => {
+    const appIds = param();
+    const rest = ['bigint', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'];
+    return `failures AS (
   INSERT INTO auth_failures (app_id, at, mode, code, reason, kid, subject, user_id, sdk_name, sdk_version)
-  SELECT * FROM unnest($23::text[], $24::bigint[], $25::text[], $26::text[], $27::text[], $28::text[],
-                       $29::text[], $30::text[], $31::text[], $32::text[])
+  SELECT * FROM unnest(${appIds}::text[], ${rest.map((type) => `${param()}::${type}[]`).join(', ')})
 ), cut AS MATERIALIZED (
-  -- Materialized: each app's cut-off is looked up once, not once per row the DELETE reads.
   SELECT k.app_id, (SELECT g.id FROM auth_failures g WHERE g.app_id = k.app_id
                     ORDER BY g.id DESC LIMIT 1 OFFSET greatest(${LIMITS.maxFailuresKept} - k.added, 0)) AS last_dropped
-  FROM (SELECT app_id, count(*) AS added FROM unnest($23::text[]) AS n(app_id) GROUP BY app_id) k
+  FROM (SELECT app_id, count(*) AS added FROM unnest(${appIds}::text[]) AS n(app_id) GROUP BY app_id) k
 ), trimmed AS (
-  DELETE FROM auth_failures f USING cut WHERE f.app_id = cut.app_id AND f.id <= cut.last_dropped
-)
-SELECT app_id, sender, id FROM inserted`;
+  DELETE FROM auth_failures f USING cut WHERE f.app_id = cut.app_id AND f.id <= cut.last_dropped)`;
+  },
+};
+
+type Part = keyof typeof PART_SQL;
+
+/** The statement's text for a group with rows for `parts`, built once per shape. */
+const statementTexts = new Map<string, string>();
+function statementText(parts: Part[]): string {
+  const shape = parts.join('+');
+  let text = statementTexts.get(shape);
+  if (text === undefined) {
+    let n = 0;
+    const param = () => `$${++n}`;
+    const ctes = [INSERTED(param), ...parts.map((part) => PART_SQL[part](param))];
+    text = `WITH ${ctes.join(',\n')}\nSELECT app_id, sender, id FROM inserted`;
+    statementTexts.set(shape, text);
+  }
+  return text;
+}
 
 type InsertedRow = { app_id: string; sender: string; id: string };
 
@@ -148,17 +180,18 @@ export class GroupStatement {
     });
 
     this.mergesProfiles = mergesProfiles;
+    const rows: Record<Part, unknown[][]> = {
+      profiles: sortedValues(profiles),
+      aliases,
+      keyUses: sortedValues(keyUses),
+      outcomes: sortedValues(outcomes),
+      failures: newestFailures(failures),
+    };
+    const parts = (Object.keys(PART_SQL) as Part[]).filter((part) => rows[part].length > 0);
     this.query = {
-      name: 'signet_store_group',
-      text: STORE_GROUP,
-      values: [
-        JSON.stringify(events),
-        ...columns(sortedValues(profiles), 4),
-        ...columns(aliases, 6),
-        ...columns(sortedValues(keyUses), 4),
-        ...columns(sortedValues(outcomes), 7),
-        ...columns(newestFailures(failures), 10),
-      ],
+      name: `signet_store_group:${parts.join('+')}`,
+      text: statementText(parts),
+      values: [JSON.stringify(events), ...parts.flatMap((part) => columns(rows[part]))],
     };
   }
 
@@ -225,9 +258,9 @@ function newestFailures(failures: [string, number, FailureToKeep][]): unknown[][
   return rows.reverse();
 }
 
-/** Column arrays for `unnest`, from rows of `width` values. */
-function columns(rows: unknown[][], width: number): unknown[][] {
-  const arrays: unknown[][] = Array.from({ length: width }, () => []);
+/** Column arrays for `unnest`, from rows of equal width (at least one row). */
+function columns(rows: unknown[][]): unknown[][] {
+  const arrays: unknown[][] = Array.from({ length: rows[0]?.length ?? 0 }, () => []);
   for (const row of rows) row.forEach((value, i) => arrays[i]?.push(value));
   return arrays;
 }

@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
 
 /*
- * Builds the SDK with esbuild: ESM and CJS for Node and for browsers (bundlers), a minified
- * script-tag IIFE that sets `window.Signet`, and (unless `types: false`) declarations with tsc.
+ * Builds the SDK with esbuild: ESM and CJS for Node, for browsers (bundlers) and for React Native
+ * (Metro), a minified script-tag IIFE that sets `window.Signet`, and (unless `types: false`)
+ * declarations with tsc.
  * Used by `npm run build -w @signet/sdk` and by the tests, which build into a temp directory.
  */
 
@@ -34,9 +35,18 @@ export async function buildSdk(
   const entries = [
     { entry: 'src/node/index.ts', name: 'node', platform: 'node', target: 'node20' },
     { entry: 'src/browser/index.ts', name: 'browser', platform: 'browser', target: 'es2020' },
+    // Metro reads the ESM build (CJS for older setups); the app's own React Native and
+    // AsyncStorage are imported, never bundled.
+    {
+      entry: 'src/react-native/index.ts',
+      name: 'react-native',
+      platform: 'neutral',
+      target: 'es2020',
+      external: ['react-native', '@react-native-async-storage/async-storage'],
+    },
   ] as const;
   await Promise.all(
-    entries.flatMap(({ entry, name, platform, target }) =>
+    entries.flatMap(({ entry, name, platform, target, ...rest }) =>
       (['esm', 'cjs'] as const).map((format) =>
         build({
           ...common,
@@ -45,6 +55,7 @@ export async function buildSdk(
           platform,
           target,
           format,
+          ...('external' in rest && { external: [...rest.external] }),
         }),
       ),
     ),

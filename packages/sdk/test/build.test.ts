@@ -56,10 +56,20 @@ describe('builds', () => {
   it('loads as ESM and as CJS, and the IIFE sets window.Signet', async () => {
     const esm = await import(pathToFileURL(join(built.outDir, 'node.mjs')).href);
     expect(typeof esm.Signet.init).toBe('function');
+    expect(typeof esm.SignetBackend.init).toBe('function');
     const cjs = createRequire(import.meta.url)(join(built.outDir, 'node.cjs'));
     expect(typeof cjs.Signet.init).toBe('function');
+    expect(typeof cjs.SignetBackend.init).toBe('function');
     const browserEsm = readFileSync(join(built.outDir, 'browser.mjs'), 'utf8');
     expect(browserEsm).not.toMatch(/from ["']node:/);
+    // React Native: the app's own React Native and AsyncStorage are imported, never bundled;
+    // nothing of Node's (it cannot be loaded here: React Native is not installed).
+    for (const file of ['react-native.mjs', 'react-native.cjs']) {
+      const code = readFileSync(join(built.outDir, file), 'utf8');
+      expect(code, file).toMatch(/(from |require\()"react-native"/);
+      expect(code, file).toMatch(/(from |require\()"@react-native-async-storage\/async-storage"/);
+      expect(code, file).not.toMatch(/["']node:|SignetBackend/);
+    }
     const sandbox: { Signet?: { init: unknown } } = {};
     new Function('globalThis', readFileSync(built.iife, 'utf8'))(sandbox);
     expect(typeof sandbox.Signet?.init).toBe('function');

@@ -204,12 +204,16 @@ describe('options', () => {
   });
 });
 
-describe('the core', () => {
-  it('touches no DOM and no node:* module (runtimes come in through interfaces)', () => {
-    const dir = join(import.meta.dirname, '../src/core');
-    for (const file of readdirSync(dir)) {
-      const code = readFileSync(join(dir, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
-      expect(code, file).not.toMatch(/from ['"]node:|\b(window|document|navigator|localStorage|process)\b/);
+describe('the core and the React Native entry', () => {
+  it('touch no DOM and no node:* module (runtimes come in through interfaces)', () => {
+    for (const folder of ['core', 'react-native']) {
+      const dir = join(import.meta.dirname, '../src', folder);
+      for (const file of readdirSync(dir)) {
+        const code = readFileSync(join(dir, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+        expect(code, `${folder}/${file}`).not.toMatch(
+          /from ['"]node:|\b(window|document|navigator|localStorage|process)\b/,
+        );
+      }
     }
   });
 });

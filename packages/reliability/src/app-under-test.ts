@@ -51,8 +51,9 @@ export async function createApp(base: string, mode: 'required' | 'optional' = 'r
   return {
     appId,
     kid: added.body.kid as string,
-    sign(sub: string, ttlSeconds = 900): Promise<string> {
-      const now = Math.floor(Date.now() / 1000);
+    /** A token for `sub` valid `ttlSeconds`, issued `issuedAgoSeconds` ago (an expired one: ago > ttl). */
+    sign(sub: string, ttlSeconds = 900, issuedAgoSeconds = 0): Promise<string> {
+      const now = Math.floor(Date.now() / 1000) - issuedAgoSeconds;
       return new SignJWT({ sub, iat: now, exp: now + ttlSeconds })
         .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: added.body.kid })
         .sign(key.privateKey);

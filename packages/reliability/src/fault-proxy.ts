@@ -61,6 +61,12 @@ export interface FaultProxy {
   /** Points the proxy at another server (a restarted one on a new port). */
   setTarget(url: string): void;
   setSchedule(schedule: Schedule): void;
+  /**
+   * Moves the `Date` header of every answer passed on by `seconds` (negative: earlier). A client
+   * that learns the server's time from it (the SDK does) then misjudges token expiry: a token
+   * it believes valid reaches the server already expired.
+   */
+  skewDate(seconds: number): void;
   close(): Promise<void>;
 }
 
@@ -83,6 +89,7 @@ const readBody = (stream: IncomingMessage): Promise<Buffer> =>
 export async function startFaultProxy(target: string, schedule: Schedule = passAll): Promise<FaultProxy> {
   let upstream = new URL(target);
   let pick = schedule;
+  let dateSkewMs = 0;
   let count = 0;
   const requests: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -136,6 +143,8 @@ export async function startFaultProxy(target: string, schedule: Schedule = passA
         .writeHead(fault.status, {
           'content-type': 'application/json',
           'retry-after': String(fault.retryAfterSeconds),
+          // The proxy's own answers tell the same (skewed) time as the server's it passes on.
+          ...(dateSkewMs !== 0 && { date: new Date(Date.now() + dateSkewMs).toUTCString() }),
         })
         .end(
           JSON.stringify({
@@ -166,6 +175,9 @@ export async function startFaultProxy(target: string, schedule: Schedule = passA
       const headers = { ...answer.headers };
       delete headers['transfer-encoding'];
       delete headers.connection;
+      if (dateSkewMs !== 0 && headers.date) {
+        headers.date = new Date(Date.parse(headers.date) + dateSkewMs).toUTCString();
+      }
       res
         .writeHead(answer.status, { ...headers, 'content-length': String(answer.body.length) })
         .end(answer.body);
@@ -198,6 +210,9 @@ export async function startFaultProxy(target: string, schedule: Schedule = passA
     },
     setSchedule(next) {
       pick = next;
+    },
+    skewDate(seconds) {
+      dateSkewMs = seconds * 1000;
     },
     close: () =>
       new Promise<void>((resolve) => {

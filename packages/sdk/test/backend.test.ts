@@ -61,7 +61,13 @@ describe('SignetBackend', () => {
       }
     }
     const byUser = Object.fromEntries(requests.map((r) => [userOf(r), r.batch.events]));
-    expect(byUser.u1?.map((e: BatchEvent) => e.type)).toEqual(['track', 'track', 'track', 'track', 'attributes']);
+    expect(byUser.u1?.map((e: BatchEvent) => e.type)).toEqual([
+      'track',
+      'track',
+      'track',
+      'track',
+      'attributes',
+    ]);
     expect(byUser.u2?.at(-1)).toMatchObject({ type: 'page', name: 'Invoice', properties: { path: '/i/7' } });
     expect(b.stats()).toMatchObject({ queued: 0, sent: 14, dropped: 0, state: 'idle', usersPaused: 0 });
   });

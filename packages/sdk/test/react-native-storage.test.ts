@@ -1,6 +1,10 @@
 import { createAsyncStorage } from '@react-native-async-storage/async-storage/jest';
 import { describe, expect, it } from 'vitest';
-import { type AsyncStorageLike, asyncStorageOf, openAsyncStorage } from '../src/react-native/async-storage.ts';
+import {
+  type AsyncStorageLike,
+  asyncStorageOf,
+  openAsyncStorage,
+} from '../src/react-native/async-storage.ts';
 
 // The AsyncStorage adapter on the package's own in-memory implementation (version 3), and on a
 // version-2-shaped store (multiGet/multiSet/multiRemove) made over it.

@@ -1,7 +1,8 @@
 // `npm run pack:check` (part of `npm test`): packs every published package, installs the
 // tarballs the way a user would (an empty project, only the tarballs and the public registry),
-// and tries each there: the SDK imported as ESM and CJS and type-checked under three module
-// resolutions, the issuer signing a token from plain `node`, and `npx signet serve` answering
+// and tries each there: the SDK imported as ESM and CJS (SignetBackend from @signet/sdk/node run
+// with plain node) and type-checked under three module resolutions (the React Native entry's
+// types included), the issuer signing a token from plain `node`, and `npx signet serve` answering
 // /healthz and serving the dashboard. Prints each package's tarball and install size.
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -74,12 +75,19 @@ try {
     join(app.dir, 'esm.mjs'),
     `import { Signet } from '@signet/sdk';
 import * as browser from '@signet/sdk/browser';
-if (typeof Signet.init !== 'function' || typeof browser.Signet.init !== 'function') process.exit(1);`,
+import { SignetBackend } from '@signet/sdk/node';
+if (typeof Signet.init !== 'function' || typeof browser.Signet.init !== 'function') process.exit(1);
+// The backend client for many users: made, given an event, closed (nothing listens on port 9).
+const backend = SignetBackend.init({ appId: 'app_1', endpoint: 'http://127.0.0.1:9' });
+backend.track({ userId: 'user-42', name: 'Invoice paid' });
+await backend.close();
+if (backend.stats().queued !== 1) process.exit(1);`,
   );
   writeFileSync(
     join(app.dir, 'cjs.cjs'),
     `const { Signet } = require('@signet/sdk');
-if (typeof Signet.init !== 'function') process.exit(1);`,
+const { SignetBackend } = require('@signet/sdk/node');
+if (typeof Signet.init !== 'function' || typeof SignetBackend.init !== 'function') process.exit(1);`,
   );
   for (const script of ['esm.mjs', 'cjs.cjs']) {
     check(tryRun(app.dir, process.execPath, [script]), `@signet/sdk: ${script} imports it with plain node`);
@@ -88,6 +96,41 @@ if (typeof Signet.init !== 'function') process.exit(1);`,
     join(app.dir, 'integration.ts'),
     `import { type BatchEvent, Signet } from '@signet/sdk';
 import type { Signet as BrowserSignet } from '@signet/sdk/browser';
+import { SignetBackend, type SignetBackendStats } from '@signet/sdk/node';
+// Types only: React Native is not installed here, so its entry is never loaded.
+import type { AsyncStorageLike, Signet as NativeSignet } from '@signet/sdk/react-native';
+
+export async function startBackend(token: string): Promise<SignetBackendStats> {
+  const backend = SignetBackend.init({
+    appId: 'app_1',
+    endpoint: 'http://127.0.0.1:4000',
+    tokenProvider: async (userId: string) => \`token-for-\${userId}\`,
+  });
+  backend.registerAuthenticationListener((error) => {
+    const user: string = error.data.userIdentifier;
+    void user;
+  });
+  backend.identify({ userId: 'user-42', token, traits: { plan: 'pro' } });
+  backend.track({ userId: 'user-42', name: 'Invoice paid', properties: { amount: 120 } });
+  backend.page({ userId: 'user-7', name: 'Invoice' });
+  await backend.flush();
+  await backend.close();
+  return backend.stats();
+}
+
+export async function startNative(native: typeof NativeSignet, asyncStorage: AsyncStorageLike): Promise<number> {
+  const signet = native.init({
+    appId: 'app_1',
+    endpoint: 'https://collect.example.com',
+    networkRequest: { authorization: { jwtEnabled: true } },
+    asyncStorage,
+  });
+  signet.identify('user-42', { plan: 'pro' });
+  signet.page('Home');
+  signet.track('Added to cart', { sku: 'A1' });
+  await signet.flush();
+  return signet.stats().queued;
+}
 
 export async function start(token: string): Promise<number> {
   const signet = Signet.init({

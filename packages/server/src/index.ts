@@ -1,4 +1,4 @@
-export { AdminTokenCheck, resolveAdminToken } from './admin-token.ts';
+export { AdminTokenCheck, resolveAdminToken } from './admin/token.ts';
 export type { BuildAppOptions } from './app.ts';
 export { buildApp } from './app.ts';
 export type { ServerConfig } from './config.ts';

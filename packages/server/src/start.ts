@@ -1,4 +1,4 @@
-import { resolveAdminToken } from './admin-token.ts';
+import { resolveAdminToken } from './admin/token.ts';
 import { buildApp } from './app.ts';
 import type { ServerConfig } from './config.ts';
 import { openStore } from './store/open-store.ts';

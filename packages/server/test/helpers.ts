@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Batch, BatchEvent } from '@signet/protocol';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
-import { AdminTokenCheck } from '../src/admin-token.ts';
+import { AdminTokenCheck } from '../src/admin/token.ts';
 import { buildApp } from '../src/app.ts';
 import type { ServerConfig } from '../src/config.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';

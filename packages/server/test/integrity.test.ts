@@ -3,7 +3,7 @@ import type { BatchEvent } from '@signet/protocol';
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminTokenCheck } from '../src/admin-token.ts';
+import { AdminTokenCheck } from '../src/admin/token.ts';
 import { buildApp } from '../src/app.ts';
 import { BACKENDS } from './backends.ts';
 import { ADMIN_TOKEN, batchFor, type KeyPair, keyPair, nowSeconds, signToken } from './helpers.ts';

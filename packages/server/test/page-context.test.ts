@@ -3,7 +3,7 @@ import type { Batch } from '@signet/protocol';
 import { LIMITS } from '@signet/protocol';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminTokenCheck } from '../src/admin-token.ts';
+import { AdminTokenCheck } from '../src/admin/token.ts';
 import { buildApp } from '../src/app.ts';
 import type { Store } from '../src/store/store.ts';
 import { BACKENDS } from './backends.ts';

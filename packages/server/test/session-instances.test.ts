@@ -3,7 +3,7 @@ import { createTestDatabase, postgresUnavailable } from '@signet/test-services';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminTokenCheck } from '../src/admin-token.ts';
+import { AdminTokenCheck } from '../src/admin/token.ts';
 import { buildApp } from '../src/app.ts';
 import { openPostgresStore } from '../src/store/postgres/postgres-store.ts';
 import type { Store } from '../src/store/store.ts';

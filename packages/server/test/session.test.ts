@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { InjectOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AdminTokenCheck } from '../src/admin-token.ts';
+import { AdminTokenCheck } from '../src/admin/token.ts';
 import { buildApp } from '../src/app.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { ADMIN_TOKEN, startServer, type TestServer, tempDir } from './helpers.ts';

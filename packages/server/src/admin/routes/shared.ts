@@ -1,9 +1,9 @@
 import { LIMITS } from '@signet/protocol';
-import type { AppRegistry } from '../auth/app-registry.ts';
-import { appNotFound } from '../errors.ts';
-import type { DataReader } from '../store/data-reader.ts';
-import type { AppRow, RegistryStore } from '../store/registry-store.ts';
-import type { StatisticsReader } from '../store/statistics-reader.ts';
+import type { AppRegistry } from '../../auth/app-registry.ts';
+import { appNotFound } from '../../errors.ts';
+import type { DataReader } from '../../store/data-reader.ts';
+import type { AppRow, RegistryStore } from '../../store/registry-store.ts';
+import type { StatisticsReader } from '../../store/statistics-reader.ts';
 
 /** What every admin route needs. */
 export interface AdminDeps {

@@ -2,9 +2,9 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 // The cookie plugin's types add request.cookies and reply.setCookie to Fastify's.
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AdminTokenCheck } from './admin-token.ts';
-import { ApiError } from './errors.ts';
-import type { RegistryStore } from './store/registry-store.ts';
+import { ApiError } from '../errors.ts';
+import type { RegistryStore } from '../store/registry-store.ts';
+import type { AdminTokenCheck } from './token.ts';
 
 const SECRET_SETTING = 'admin_session_secret';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError } from './errors.ts';
+import { ApiError } from '../errors.ts';
 
 /** Wrong admin tokens (Bearer or login) allowed per client address per window (SPEC §5). */
 export const ADMIN_FAILURES_PER_MINUTE = 10;

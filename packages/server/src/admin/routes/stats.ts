@@ -1,6 +1,6 @@
 import type { AuthOutcome } from '@signet/protocol';
 import type { FastifyInstance } from 'fastify';
-import { type AdminDeps, appIdParams, requireApp } from './admin-shared.ts';
+import { type AdminDeps, appIdParams, requireApp } from './shared.ts';
 
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;

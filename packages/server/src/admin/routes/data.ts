@@ -1,8 +1,8 @@
 import { type AuthStatsRow, JWT_ERRORS, type JwtErrorCode, LIMITS } from '@signet/protocol';
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../errors.ts';
-import { eventToWire, failureToWire, userToWire } from '../wire.ts';
-import { type AdminDeps, appIdParams, requireApp } from './admin-shared.ts';
+import { ApiError } from '../../errors.ts';
+import { eventToWire, failureToWire, userToWire } from '../../wire.ts';
+import { type AdminDeps, appIdParams, requireApp } from './shared.ts';
 
 const HOUR_MS = 3_600_000;
 const MAX_STATS_HOURS = 24 * 31;

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import { type AdminSessions, checkCsrf, SESSION_COOKIE } from './admin-session.ts';
-import type { AdminThrottle } from './admin-throttle.ts';
-import type { AdminTokenCheck } from './admin-token.ts';
-import { ApiError } from './errors.ts';
+import { ApiError } from '../errors.ts';
+import { type AdminSessions, checkCsrf, SESSION_COOKIE } from './sessions.ts';
+import type { AdminThrottle } from './throttle.ts';
+import type { AdminTokenCheck } from './token.ts';
 
 /**
  * onRequest hook for the admin API: a Bearer admin token (scripts), compared in constant time,

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { JWT_MODES, type JwtSettings, type JwtSettingsUpdate, LIMITS } from '@signet/protocol';
 import type { FastifyInstance } from 'fastify';
-import { ApiError, appNotFound } from '../errors.ts';
-import { appToWire } from '../wire.ts';
-import { type AdminDeps, appIdParams, requireApp } from './admin-shared.ts';
+import { ApiError, appNotFound } from '../../errors.ts';
+import { appToWire } from '../../wire.ts';
+import { type AdminDeps, appIdParams, requireApp } from './shared.ts';
 
 const nullableText = { type: ['string', 'null'], minLength: 1, maxLength: 1024 } as const;
 

@@ -1,9 +1,9 @@
 import { type KeyCreate, LIMITS } from '@signet/protocol';
 import { KeyInvalidError, parsePublicKey } from '@signet/verifier';
 import type { FastifyInstance } from 'fastify';
-import { ApiError, appNotFound } from '../errors.ts';
-import { keyToWire } from '../wire.ts';
-import { type AdminDeps, appIdParams, requireApp } from './admin-shared.ts';
+import { ApiError, appNotFound } from '../../errors.ts';
+import { keyToWire } from '../../wire.ts';
+import { type AdminDeps, appIdParams, requireApp } from './shared.ts';
 
 const kidText = { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength } as const;
 

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { RegistryStore } from './store/registry-store.ts';
+import type { RegistryStore } from '../store/registry-store.ts';
 
 const SETTING = 'admin_token_sha256';
 

@@ -46,6 +46,7 @@ export function checkClaims(claims: unknown, rules: ClaimRules): ClaimsVerdict {
   const c = claims as Record<string, unknown>;
   const { issuer, audience, nowSeconds, clockToleranceSeconds: tolerance } = rules;
   // Not Object.hasOwn: the SDK runs this in browsers older than ES2022.
+  // biome-ignore lint/suspicious/noPrototypeBuiltins: Object.hasOwn is ES2022 (see above).
   const missing = (claim: string) => !Object.prototype.hasOwnProperty.call(c, claim);
   if (issuer !== null && missing('iss')) return wrongIssuer();
   if (audience !== null && missing('aud')) return wrongAudience();

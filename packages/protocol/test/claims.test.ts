@@ -33,6 +33,7 @@ describe('checkClaims: the claim rules the server and the SDK share', () => {
     expect(reason({ sub: 'bob', exp: NOW - 61 })).toBe('expired');
     expect(reason({ sub: 'bob', exp: NOW + 60, nbf: NOW + 61 })).toBe('not_yet_valid');
     expect(reason({ sub: 'alice', exp: NOW + 60, iat: NOW + 61 })).toBe('issued_in_future');
+    // biome-ignore lint/correctness/noPrecisionLoss: JSON's 1e400 is Infinity, the case under test.
     expect(reason({ sub: 'alice', exp: NOW + 60, iat: 1e400 })).toBe('claim_invalid');
     expect(reason({ sub: 'bob', exp: NOW + 60 })).toBe('subject_mismatch');
     expect(reason({ sub: '', exp: NOW + 60 })).toBe('claim_invalid');

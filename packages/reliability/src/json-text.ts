@@ -23,14 +23,16 @@ export function jsonText(root: JsonNode): string {
     else if ('number' in node) out.push(node.number);
     else if ('array' in node) {
       const parts: (JsonNode | { raw: string })[] = [{ raw: '[' }];
-      node.array.forEach((item, i) => parts.push(...(i ? [{ raw: ',' }] : []), item));
+      node.array.forEach((item, i) => {
+        parts.push(...(i ? [{ raw: ',' }] : []), item);
+      });
       parts.push({ raw: ']' });
       for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i] as JsonNode | { raw: string });
     } else {
       const parts: (JsonNode | { raw: string })[] = [{ raw: '{' }];
-      node.object.forEach(([key, value], i) =>
-        parts.push({ raw: `${i ? ',' : ''}${JSON.stringify(key)}:` }, value),
-      );
+      node.object.forEach(([key, value], i) => {
+        parts.push({ raw: `${i ? ',' : ''}${JSON.stringify(key)}:` }, value);
+      });
       parts.push({ raw: '}' });
       for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i] as JsonNode | { raw: string });
     }

@@ -94,6 +94,8 @@ async function init(page: Page, appId: string, hook?: string): Promise<void> {
         flushAt: 500,
         flushIntervalMs: 3_600_000,
         // The test's own hook source, made a function inside the page.
+        // biome-ignore lint/security/noGlobalEval: the test's own source, turned into a function in the page.
+        // biome-ignore lint/complexity/noCommaOperator: indirect eval runs it in the page's global scope.
         ...(source && { beforeSend: (0, eval)(source) }),
       });
     },

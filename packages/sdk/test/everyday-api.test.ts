@@ -174,7 +174,8 @@ describe('opt-out', () => {
     restarted.track('back');
     await restarted.flush();
     expect(sent(h).map((e) => (e.type === 'track' ? e.name : e.type))).toEqual(['back']);
-    expect(h.userOf(h.requests[0]!)).toBe('u1');
+    const [first] = h.requests;
+    expect(first && h.userOf(first)).toBe('u1');
   });
 
   it('sends nothing another tab queued once opted out (shared storage)', async () => {

@@ -187,7 +187,7 @@ describe('token inspect', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^NOT VERIFIED: /);
     expect(human.stdout).toContain('claims  {"sub":"user-42"');
-    expect(human.stdout).toMatch(/expiry  \S+Z \(expired 3 h ago\)/);
+    expect(human.stdout).toMatch(/expiry {2}\S+Z \(expired 3 h ago\)/);
     expect(JSON.parse(json.stdout)).toMatchObject({
       verified: false,
       header: { alg: 'ES256', typ: 'JWT' },
@@ -382,7 +382,11 @@ describe('help', () => {
     const texts = new Map<string, string>();
     const walk = (command: Command, path: string[]) => {
       let text = '';
-      command.configureOutput({ writeOut: (chunk) => void (text += chunk) });
+      command.configureOutput({
+        writeOut: (chunk) => {
+          text += chunk;
+        },
+      });
       command.outputHelp();
       texts.set(path.join(' '), text);
       for (const sub of command.commands) walk(sub, [...path, sub.name()]);

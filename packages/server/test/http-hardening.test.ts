@@ -108,7 +108,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Asserts a raw answer is our 408 body and nothing else. */
 function expectTimeoutAnswer(answer: RawResponse | null): void {
   expect(answer?.status).toBe(408);
-  expect(answer?.headers['connection']).toBe('close');
+  expect(answer?.headers.connection).toBe('close');
   expect(JSON.parse(answer?.text ?? '')).toEqual({
     error: {
       type: 'request',
@@ -182,7 +182,7 @@ describe('requests that do not arrive in time (SIGNET_REQUEST_TIMEOUT_MS)', () =
     conn.write(request);
     const first = await conn.response();
     expect(first?.status).toBe(200);
-    expect(first?.headers['connection']).not.toBe('close');
+    expect(first?.headers.connection).not.toBe('close');
     // Only a request still arriving is timed; an idle connection between requests is not.
     await sleep(TIMEOUT_MS + 300);
     conn.write(request);

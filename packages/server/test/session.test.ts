@@ -160,7 +160,13 @@ describe('dashboard session', () => {
       const store = openSqliteStore({ filename: file });
       await store.migrate();
       const app = await buildApp({ store, adminToken: AdminTokenCheck.forToken(ADMIN_TOKEN) });
-      return { app, close: async () => (await app.close(), await store.close()) };
+      return {
+        app,
+        close: async () => {
+          await app.close();
+          await store.close();
+        },
+      };
     };
     try {
       const first = await open();

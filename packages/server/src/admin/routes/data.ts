@@ -90,9 +90,8 @@ export async function adminDataRoutes(app: FastifyInstance, deps: AdminDeps): Pr
       }));
       const totals: Record<string, { batches: number; events: number }> = {};
       for (const r of rows) {
-        const t = (totals[r.outcome] ??= { batches: 0, events: 0 });
-        t.batches += r.batches;
-        t.events += r.events;
+        const t = totals[r.outcome] ?? { batches: 0, events: 0 };
+        totals[r.outcome] = { batches: t.batches + r.batches, events: t.events + r.events };
       }
       return { since: new Date(since).toISOString(), hours, totals, rows };
     },

@@ -51,7 +51,9 @@ export class PostgresBatchWriter {
       this.queue = [];
       try {
         const results = await this.storeRetryingDeadlocks(group.map((p) => p.record));
-        group.forEach((p, i) => p.resolve(results[i] as StoredBatch));
+        group.forEach((p, i) => {
+          p.resolve(results[i] as StoredBatch);
+        });
       } catch (error) {
         if (group.length === 1 || this.isOutage(error)) for (const p of group) p.reject(error);
         else await Promise.all(group.map((p) => this.storeAlone(p)));

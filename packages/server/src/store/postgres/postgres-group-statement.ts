@@ -261,6 +261,10 @@ function newestFailures(failures: [string, number, FailureToKeep][]): unknown[][
 /** Column arrays for `unnest`, from rows of equal width (at least one row). */
 function columns(rows: unknown[][]): unknown[][] {
   const arrays: unknown[][] = Array.from({ length: rows[0]?.length ?? 0 }, () => []);
-  for (const row of rows) row.forEach((value, i) => arrays[i]?.push(value));
+  for (const row of rows) {
+    row.forEach((value, i) => {
+      arrays[i]?.push(value);
+    });
+  }
   return arrays;
 }

@@ -87,7 +87,9 @@ export function kyselyRegistry(db: Kysely<Database>, dialect: RegistryDialect): 
 
     updateJwtSettings(appId, jwt, now) {
       return db.transaction().execute(async (trx) => {
-        const app = await trx.selectFrom('apps').selectAll().where('id', '=', appId).executeTakeFirst();
+        // Locked like addKey/removeKey: a concurrent removal of the last key cannot slip between
+        // the count and the switch to required.
+        const app = await lockApp(trx, appId);
         if (!app) return 'no_app';
         if (jwt.mode === 'required' && (await countKeys(trx, appId)) === 0) return 'no_keys';
         await trx

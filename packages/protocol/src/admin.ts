@@ -13,6 +13,12 @@ export interface JwtSettings {
   clockToleranceSeconds: number;
   /** Longest `exp − iat` (or `exp − now` without `iat`) accepted; default 30 days, at most 1 year. */
   maxTokenLifetimeSeconds: number;
+  /** The identity provider's JWKS document (SPEC §4.1); null when none is named. */
+  jwksUrl: string | null;
+  /** True: the JWKS URL is the `jwks_uri` of `<issuer>/.well-known/openid-configuration`. */
+  discovery: boolean;
+  /** The claim that must equal the batch's `user.id`; default `sub`. */
+  userIdClaim: string;
 }
 
 /** Body of `PUT /admin/v1/apps/:appId/jwt`: `mode` plus any settings to change. */
@@ -23,6 +29,51 @@ export interface JwtSettingsUpdate {
   clockToleranceSeconds?: number;
   /** null sets the default (30 days). */
   maxTokenLifetimeSeconds?: number | null;
+  /** https; `issuer` is required with it. null removes it. */
+  jwksUrl?: string | null;
+  /** Find the JWKS through OpenID discovery on `issuer`; not with `jwksUrl`. */
+  discovery?: boolean;
+  /** null sets the default (`sub`). */
+  userIdClaim?: string | null;
+}
+
+/** Why the last fetch of an app's JWKS (or discovery document) failed. */
+export type JwksFetchErrorKind =
+  | 'address_refused'
+  | 'not_https'
+  | 'redirect_refused'
+  | 'http_status'
+  | 'too_large'
+  | 'timeout'
+  | 'network'
+  | 'invalid_document'
+  | 'discovery_failed';
+
+/** One usable signing key of an app's fetched JWKS. */
+export interface JwksKeyInfo {
+  kid: string;
+  /** The JWK's own `alg`, when it names one. */
+  alg: string | null;
+  /** `RSA 2048`, `EC P-256`, `Ed25519`… */
+  type: string;
+  /** The JWS algorithms a token may use with this key. */
+  algorithms: string[];
+  fetchedAt: string;
+}
+
+/** Answer of `GET /admin/v1/apps/:appId/jwks` and `POST …/jwks/refresh` (this instance's view). */
+export interface JwksStatus {
+  configured: boolean;
+  source: 'url' | 'discovery' | null;
+  /** The URL fetched: the configured one, or the `jwks_uri` discovery found (null before). */
+  jwksUrl: string | null;
+  keys: JwksKeyInfo[];
+  /** Keys in the document that were skipped: `use: enc`, unsupported type or size, bad `alg`. */
+  ignoredKeys: number;
+  fetchedAt: string | null;
+  /** When the cached set goes stale and the next token fetches it again. */
+  nextRefreshAt: string | null;
+  lastError: { at: string; kind: JwksFetchErrorKind; message: string } | null;
 }
 
 export interface AppInfo {

@@ -16,8 +16,10 @@ export interface ClaimRules {
   issuer: string | null;
   /** When set, the longest `exp − iat` (`exp − now` without `iat`). */
   maxTokenLifetimeSeconds: number | null;
-  /** When set, `sub` must equal it exactly (the batch's `user.id`). */
+  /** When set, the user-id claim must equal it exactly (the batch's `user.id`). */
   expectedSubject?: string;
+  /** The claim naming the user (SPEC §4.1 `userIdClaim`); default `sub`. */
+  userIdClaim?: string;
 }
 
 export type ClaimsVerdict =
@@ -51,7 +53,10 @@ export function checkClaims(claims: unknown, rules: ClaimRules): ClaimsVerdict {
   if (issuer !== null && missing('iss')) return wrongIssuer();
   if (audience !== null && missing('aud')) return wrongAudience();
   if (missing('exp')) return refuse('exp_missing', 'The token has no "exp" claim; it must expire');
-  if (missing('sub')) return refuse('sub_missing', 'The token has no "sub" claim naming the user');
+  const userIdClaim = rules.userIdClaim ?? 'sub';
+  if (missing(userIdClaim)) {
+    return refuse('sub_missing', `The token has no "${userIdClaim}" claim naming the user`);
+  }
   if (issuer !== null && c.iss !== issuer) return wrongIssuer();
   if (audience !== null && !(c.aud === audience || (Array.isArray(c.aud) && c.aud.includes(audience)))) {
     return wrongAudience();
@@ -85,12 +90,15 @@ export function checkClaims(claims: unknown, rules: ClaimRules): ClaimsVerdict {
   if (max !== null && start !== null && exp - start > max) {
     return refuse('lifetime_too_long', `The token lives longer than ${max} seconds`);
   }
-  const { sub } = c;
+  const sub = c[userIdClaim];
   if (typeof sub !== 'string' || sub === '') {
-    return refuse('claim_invalid', 'The "sub" claim must be a non-empty string');
+    return refuse('claim_invalid', `The "${userIdClaim}" claim must be a non-empty string`);
   }
   if (rules.expectedSubject !== undefined && sub !== rules.expectedSubject) {
-    return refuse('subject_mismatch', 'The token was issued for another user ("sub" differs from user.id)');
+    return refuse(
+      'subject_mismatch',
+      `The token was issued for another user ("${userIdClaim}" differs from user.id)`,
+    );
   }
   return { ok: true, subject: sub, expiresAt: exp };
 }

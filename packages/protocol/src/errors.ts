@@ -18,7 +18,7 @@ export const JWT_ERRORS = {
   ],
   TIME_CONSTRAINT_FAILURE: ['expired', 'not_yet_valid', 'issued_in_future', 'lifetime_too_long'],
   IDENTIFIER_MISMATCH: ['subject_mismatch'],
-  UNKNOWN: ['unknown'],
+  UNKNOWN: ['unknown', 'jwks_unavailable'],
 } as const;
 
 export type JwtErrorCode = keyof typeof JWT_ERRORS;
@@ -60,6 +60,12 @@ export const REQUEST_ERRORS = {
   KEY_EXISTS: { type: 'request', status: 409, reasons: ['duplicate_kid'] },
   LAST_KEY: { type: 'request', status: 409, reasons: ['last_key_required'] },
   NO_KEYS: { type: 'request', status: 409, reasons: ['no_keys_registered'] },
+  JWKS_URL_INVALID: {
+    type: 'request',
+    status: 400,
+    reasons: ['not_https', 'private_address', 'malformed_url'],
+  },
+  JWKS_NOT_CONFIGURED: { type: 'request', status: 409, reasons: ['no_provider'] },
   STORAGE_UNAVAILABLE: { type: 'server', status: 503, reasons: ['database_unavailable'] },
   INTERNAL_ERROR: { type: 'server', status: 500, reasons: ['unexpected'] },
 } as const;

@@ -81,6 +81,15 @@ export interface AppInfo {
   name: string;
   jwt: JwtSettings;
   createdAt: string;
+  /** Days an event is kept after it was received (1–3650); null keeps events forever. */
+  retentionDays: number | null;
+}
+
+/** Body of `PATCH /admin/v1/apps/:appId`: any of the fields; an omitted one keeps its value. */
+export interface AppUpdate {
+  name?: string;
+  /** 1–3650, or null to keep events forever. */
+  retentionDays?: number | null;
 }
 
 /** Body of `POST /admin/v1/apps/:appId/keys`: exactly one of `pem` or `jwk`. */

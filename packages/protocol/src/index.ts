@@ -1,5 +1,6 @@
 export type {
   AppInfo,
+  AppUpdate,
   AuthFailure,
   AuthOutcome,
   AuthStatsRow,

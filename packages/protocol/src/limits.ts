@@ -29,6 +29,12 @@ export const LIMITS = {
   /** `GET …/events` page size: default and maximum. */
   defaultEventsPageSize: 100,
   maxEventsPageSize: 1000,
+  /** Bounds of an app's `retentionDays` (null keeps events forever). */
+  minRetentionDays: 1,
+  maxRetentionDays: 3650,
+  /** `GET /admin/v1/audit` page size: default and maximum. */
+  defaultAuditPageSize: 100,
+  maxAuditPageSize: 1000,
   /** Smallest RSA modulus accepted for a public key. */
   minRsaBits: 2048,
 } as const;

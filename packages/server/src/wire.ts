@@ -14,7 +14,13 @@ import type { AppRow, FailureRow, KeyRow, StoredEventRow, UserRow } from './stor
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function appToWire(app: AppRow): AppInfo {
-  return { id: app.id, name: app.name, jwt: app.jwt, createdAt: iso(app.createdAt) };
+  return {
+    id: app.id,
+    name: app.name,
+    jwt: app.jwt,
+    createdAt: iso(app.createdAt),
+    retentionDays: app.retentionDays,
+  };
 }
 
 export function keyToWire(key: KeyRow): KeyInfo {

@@ -8,6 +8,17 @@ export interface AppRow {
   createdAt: number;
   /** Moves on every change to the app's settings or keys; instances compare it to drop caches. */
   updatedAt: number;
+  /** Days an event is kept after it was received; null keeps events forever. */
+  retentionDays: number | null;
+}
+
+/** An app as created: without a retention, its events are kept forever. */
+export type NewApp = Omit<AppRow, 'retentionDays'> & { retentionDays?: number | null };
+
+/** What `PATCH /admin/v1/apps/:appId` may change; an omitted field keeps its value. */
+export interface AppChanges {
+  name?: string;
+  retentionDays?: number | null;
 }
 
 export interface KeyRow {
@@ -39,9 +50,11 @@ export interface RegistryStore {
   /** Sets `key` unless it exists; returns the value now stored (first writer wins). */
   putSettingIfAbsent(key: string, value: string): Promise<string>;
 
-  createApp(app: AppRow): Promise<void>;
+  createApp(app: NewApp): Promise<void>;
   listApps(): Promise<AppRow[]>;
   getApp(appId: string): Promise<AppRow | null>;
+  /** Renames the app or changes its retention; null when the app does not exist. */
+  updateApp(appId: string, changes: AppChanges, now: number): Promise<AppRow | null>;
   /** Refuses `required` while the app has no key, atomically with the key count. */
   updateJwtSettings(appId: string, jwt: JwtSettings, now: number): Promise<UpdateJwtResult>;
 

@@ -15,6 +15,8 @@ export interface AppsTable {
   max_token_lifetime_seconds: number;
   created_at: number;
   updated_at: number;
+  /** Days an event is kept after it was received; null keeps events forever (migration 004). */
+  retention_days: number | null;
 }
 
 export interface AppKeysTable {
@@ -107,6 +109,26 @@ export interface AdminSessionsTable {
   expires_at: number;
 }
 
+export interface AdminAuditTable {
+  id: Generated<number>;
+  at: number;
+  action: string;
+  app_id: string | null;
+  /** `token:<8 hex>` or `session:<8 hex>`: which credential, never the secret. */
+  actor: string;
+  client_ip: string | null;
+  /** JSON of the settings before and after a change, and what else the entry says. */
+  before: string | null;
+  after: string | null;
+  details: string | null;
+}
+
+/** Apps deleted whose rows may still be being purged. */
+export interface DeletedAppsTable {
+  app_id: string;
+  deleted_at: number;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -122,4 +144,6 @@ export interface Database {
   auth_failures: AuthFailuresTable;
   settings: SettingsTable;
   admin_sessions: AdminSessionsTable;
+  admin_audit: AdminAuditTable;
+  deleted_apps: DeletedAppsTable;
 }

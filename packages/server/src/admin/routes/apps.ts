@@ -1,10 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { JWT_MODES, type JwtSettings, type JwtSettingsUpdate, LIMITS } from '@signet/protocol';
+import {
+  type AppUpdate,
+  JWT_MODES,
+  type JwtSettings,
+  type JwtSettingsUpdate,
+  LIMITS,
+} from '@signet/protocol';
 import type { FastifyInstance } from 'fastify';
 import { ApiError, appNotFound } from '../../errors.ts';
 import { appToWire } from '../../wire.ts';
 import { type AdminDeps, appIdParams, requireApp } from './shared.ts';
 
+const appName = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const nullableText = { type: ['string', 'null'], minLength: 1, maxLength: 1024 } as const;
 
 /** Apps and their JWT settings (SPEC §5). */
@@ -18,7 +25,7 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
         body: {
           type: 'object',
           required: ['name'],
-          properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
+          properties: { name: appName },
         },
       },
     },
@@ -36,6 +43,7 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
         } satisfies JwtSettings,
         createdAt: now,
         updatedAt: now,
+        retentionDays: null,
       };
       await deps.store.createApp(row);
       return reply.code(201).send(appToWire(row));
@@ -51,6 +59,41 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
     { schema: { summary: 'One app', tags: ['apps'], params: appIdParams } },
     async (request) => {
       return appToWire(await requireApp(deps.store, request.params.appId));
+    },
+  );
+
+  app.patch<{ Params: { appId: string }; Body: AppUpdate }>(
+    '/apps/:appId',
+    {
+      schema: {
+        summary: 'Rename an app or set how long its events are kept (retentionDays 1–3650, null = forever)',
+        tags: ['apps'],
+        params: appIdParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            name: appName,
+            retentionDays: {
+              type: ['integer', 'null'],
+              minimum: LIMITS.minRetentionDays,
+              maximum: LIMITS.maxRetentionDays,
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { appId } = request.params;
+      const { name, retentionDays } = request.body;
+      const updated = await deps.store.updateApp(
+        appId,
+        { ...(name !== undefined && { name: name.trim() || name }), retentionDays },
+        deps.now(),
+      );
+      if (!updated) throw appNotFound();
+      deps.registry.invalidate(appId);
+      return appToWire(updated);
     },
   );
 

@@ -71,6 +71,7 @@ export function kyselyRegistry(db: Kysely<Database>, dialect: RegistryDialect): 
           max_token_lifetime_seconds: app.jwt.maxTokenLifetimeSeconds,
           created_at: app.createdAt,
           updated_at: app.updatedAt,
+          retention_days: app.retentionDays ?? null,
         })
         .execute();
     },
@@ -83,6 +84,25 @@ export function kyselyRegistry(db: Kysely<Database>, dialect: RegistryDialect): 
     async getApp(appId) {
       const row = await db.selectFrom('apps').selectAll().where('id', '=', appId).executeTakeFirst();
       return row ? toAppRow(row) : null;
+    },
+
+    updateApp(appId, changes, now) {
+      return db.transaction().execute(async (trx) => {
+        if (!(await lockApp(trx, appId))) return null;
+        const set: { name?: string; retention_days?: number | null } = {};
+        if (changes.name !== undefined) set.name = changes.name;
+        if (changes.retentionDays !== undefined) set.retention_days = changes.retentionDays;
+        if (Object.keys(set).length > 0) {
+          await trx.updateTable('apps').set(set).where('id', '=', appId).execute();
+          await changed(trx, appId, now);
+        }
+        const row = await trx
+          .selectFrom('apps')
+          .selectAll()
+          .where('id', '=', appId)
+          .executeTakeFirstOrThrow();
+        return toAppRow(row);
+      });
     },
 
     updateJwtSettings(appId, jwt, now) {
@@ -226,6 +246,7 @@ function toAppRow(row: Selectable<AppsTable>): AppRow {
     },
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    retentionDays: row.retention_days === null ? null : Number(row.retention_days),
   };
 }
 

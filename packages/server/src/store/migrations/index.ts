@@ -2,9 +2,14 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import type { DialectName } from '../dialect-name.ts';
 import * as initial from './001-initial.ts';
 import * as senderScope from './002-sender-scope.ts';
+import * as governance from './004-governance.ts';
 
 /** Every migration in order; each receives the dialect so one list serves both backends. */
-const MIGRATIONS = { '001-initial': initial, '002-sender-scope': senderScope };
+const MIGRATIONS = {
+  '001-initial': initial,
+  '002-sender-scope': senderScope,
+  '004-governance': governance,
+};
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {

@@ -13,9 +13,10 @@ const docs = [
   'RELIABILITY.md',
   'BENCHMARKS.md',
   'packages/sdk/README.md',
-  ...readdirSync(join(root, 'docs'))
+  // docs/ and its folders (docs/identity-providers/…).
+  ...readdirSync(join(root, 'docs'), { recursive: true, encoding: 'utf8' })
     .filter((name) => name.endsWith('.md'))
-    .map((name) => `docs/${name}`),
+    .map((name) => `docs/${name.split(sep).join('/')}`),
 ].filter((file) => existsSync(join(root, file)));
 
 /** The lines outside fenced code blocks (a `# comment` in a shell block is no heading). */

@@ -1,4 +1,5 @@
 import { type ClaimRules, checkClaims, LIMITS } from '@signet/protocol';
+import type { KeyProvider } from './key-provider.ts';
 import { KeyRing, type VerificationKey } from './key-ring.ts';
 import { decodePayload } from './payload.ts';
 import { checkSignature } from './signature.ts';
@@ -18,12 +19,17 @@ export interface TokenVerifierOptions {
   /** The app's registered public keys. */
   keys: VerificationKey[];
   settings: VerificationSettings;
+  /**
+   * The app's identity provider's keys (SPEC §4.1), looked up after the registered keys. Its
+   * keys are checked by exactly the rules of registered ones.
+   */
+  provider?: KeyProvider;
   /** Verified tokens remembered (LRU); 0 turns the cache off. Default 10 000. */
   cacheSize?: number;
 }
 
 export interface VerifyCheck {
-  /** The batch's `user.id`; the token's `sub` must equal it exactly. */
+  /** The batch's `user.id`; the token's `sub` (or the `userIdClaim`) must equal it exactly. */
   expectedSubject?: string;
   /** The server's clock; defaults to the current time. */
   now?: Date;
@@ -60,6 +66,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     ring: new KeyRing(options.keys),
     settings: checkSettings(options.settings),
     cache: cacheSize > 0 ? new VerifiedTokenCache(cacheSize) : null,
+    provider: options.provider ?? null,
+    providerRings: new WeakMap(),
   };
   return {
     async verify(token, check = {}) {
@@ -78,6 +86,16 @@ interface Verifier {
   ring: KeyRing;
   settings: VerificationSettings;
   cache: VerifiedTokenCache | null;
+  provider: KeyProvider | null;
+  /** One ring per fetched set, so a set's keys are imported once. */
+  providerRings: WeakMap<readonly VerificationKey[], KeyRing>;
+}
+
+/** A key that may verify the token, with the ring that imports it. */
+interface Candidate {
+  key: VerificationKey;
+  ring: KeyRing;
+  source: 'registered' | 'provider';
 }
 
 async function verifyToken(verifier: Verifier, token: unknown, check: VerifyCheck): Promise<VerifyResult> {
@@ -89,38 +107,45 @@ async function verifyToken(verifier: Verifier, token: unknown, check: VerifyChec
   }
   // Seconds since the epoch, rounded down as jose rounds them.
   const nowSeconds = Math.floor(now.getTime() / 1000);
-  const { ring, cache, settings } = verifier;
+  const { ring, cache, settings, provider } = verifier;
 
   // Looked up before any decoding: only a token that passed every check is remembered, and a
   // token over the size limit never was.
   const cached = token.length <= LIMITS.maxTokenBytes ? cache?.recall(token) : undefined;
-  if (cached) return answerFor(verifier, token, cached, nowSeconds, check, true);
+  // A token whose provider key has left the set (rotated out, revoked) is checked again.
+  if (cached && cached.keySource === 'provider' && !provider?.holds(cached.kid)) cache?.forget(token);
+  else if (cached) return answerFor(verifier, token, cached, nowSeconds, check, true);
 
   const inspected = inspectToken(token);
   if ('ok' in inspected) return inspected;
   const claimed = (kid?: string): FailureContext => ({
-    ...failureContext(inspected.header, token),
+    ...failureContext(inspected.header, token, settings.userIdClaim),
     ...(kid !== undefined && { kid }),
   });
-  if (ring.size === 0) {
+  if (ring.size === 0 && provider === null) {
     return jwtFailure('no_keys_registered', 'The app has no registered public keys', claimed());
   }
-  const candidates = candidateKeys(ring, inspected, claimed);
+  const candidates = await candidateKeys(verifier, inspected, claimed);
   if (!Array.isArray(candidates)) return candidates;
 
-  for (const key of candidates) {
-    const signature = await checkSignature(token, await ring.cryptoKey(key, inspected.alg), inspected.alg);
+  for (const { key, ring: keyRing, source } of candidates) {
+    const signature = await checkSignature(token, await keyRing.cryptoKey(key, inspected.alg), inspected.alg);
     // Without a kid several keys may fit: only when none verifies is the signature wrong.
     if (signature.ok === false && signature.reason === 'signature_invalid') continue;
     if (signature.ok === false) return jwtFailure(signature.reason, signature.message, claimed(key.kid));
     const verdict = checkClaims(decodePayload(signature.payload), tokenRules(settings, nowSeconds));
     if (!verdict.ok) return jwtFailure(verdict.reason, verdict.message, claimed(key.kid));
-    const verified = { kid: key.kid, subject: verdict.subject, expiresAt: verdict.expiresAt };
+    const verified = {
+      kid: key.kid,
+      keySource: source,
+      subject: verdict.subject,
+      expiresAt: verdict.expiresAt,
+    };
     // Remembered before the subject check: that check depends on the request, not the token.
     cache?.remember(token, verified, nowSeconds);
     return answerFor(verifier, token, verified, nowSeconds, check, false);
   }
-  return jwtFailure('signature_invalid', 'The signature does not match any registered key', claimed());
+  return jwtFailure('signature_invalid', "The signature does not match any of the app's keys", claimed());
 }
 
 /** The rules a token is held to whoever presents it: everything but the subject. */
@@ -150,6 +175,7 @@ function answerFor(
       audience: null,
       issuer: null,
       maxTokenLifetimeSeconds: null,
+      // The subject was read from the user-id claim when the token was verified.
       ...(check.expectedSubject !== undefined && { expectedSubject: check.expectedSubject }),
     },
   );
@@ -160,32 +186,77 @@ function answerFor(
   return { ok: true, ...verified, cached };
 }
 
-/** The key named by `kid`, or without one every key that allows `alg`. */
-function candidateKeys(
-  ring: KeyRing,
+/**
+ * The key named by `kid` (the registered keys first, then the provider's set, fetched again
+ * once when it lacks the kid), or without a `kid` every key of either that allows `alg`.
+ */
+async function candidateKeys(
+  verifier: Verifier,
   { header, alg }: InspectedToken,
   claimed: () => FailureContext,
-): VerificationKey[] | JwtFailure {
+): Promise<Candidate[] | JwtFailure> {
+  const { ring, provider } = verifier;
+  const registered = (key: VerificationKey): Candidate => ({ key, ring, source: 'registered' });
   const kid: unknown = header.kid;
   if (kid === undefined) {
-    const keys = ring.withAlgorithm(alg);
+    const keys = ring.withAlgorithm(alg).map(registered);
+    const set = provider ? await provider.current() : undefined;
+    if (set) {
+      const providerRing = ringOf(verifier, set);
+      for (const key of providerRing.withAlgorithm(alg))
+        keys.push({ key, ring: providerRing, source: 'provider' });
+    }
     if (keys.length > 0) return keys;
-    return jwtFailure('key_not_found', `No registered key verifies ${alg}`, claimed());
+    if (set === null) return unavailable(claimed);
+    return jwtFailure('key_not_found', `No key of the app verifies ${alg}`, claimed());
   }
   if (typeof kid !== 'string') {
     return jwtFailure('key_not_found', 'The token\'s "kid" is not a string', claimed());
   }
-  const key = ring.byKid(kid);
-  if (!key)
-    return jwtFailure('key_not_found', `No registered key has the kid "${kid.slice(0, 64)}"`, claimed());
-  if (!key.algorithms.includes(alg)) {
+  let found: Candidate | undefined;
+  const own = ring.byKid(kid);
+  if (own) found = registered(own);
+  else if (provider) {
+    let set = await provider.current();
+    let key = set ? ringOf(verifier, set).byKid(kid) : undefined;
+    // An unknown kid may be a key the provider has just rotated in: one more look, rate-limited
+    // by the provider so a flood of invented kids cannot turn into a flood of fetches.
+    if (!key) {
+      set = await provider.refreshForUnknownKid();
+      key = set ? ringOf(verifier, set).byKid(kid) : undefined;
+    }
+    if (set === null) return unavailable(claimed);
+    if (set && key) found = { key, ring: ringOf(verifier, set), source: 'provider' };
+  }
+  if (!found) {
+    return jwtFailure('key_not_found', `No key of the app has the kid "${kid.slice(0, 64)}"`, claimed());
+  }
+  if (!found.key.algorithms.includes(alg)) {
     return jwtFailure(
       'algorithm_not_allowed',
-      `Key "${key.kid}" verifies ${key.algorithms.join(', ')}, not ${alg}`,
+      `Key "${found.key.kid}" verifies ${found.key.algorithms.join(', ')}, not ${alg}`,
       claimed(),
     );
   }
-  return [key];
+  return [found];
+}
+
+function unavailable(claimed: () => FailureContext): JwtFailure {
+  return jwtFailure(
+    'jwks_unavailable',
+    "The identity provider's keys could not be fetched; the token was not judged",
+    claimed(),
+  );
+}
+
+/** The ring of one fetched set, made (and its keys checked) the first time the set is seen. */
+function ringOf(verifier: Verifier, set: readonly VerificationKey[]): KeyRing {
+  let ring = verifier.providerRings.get(set);
+  if (!ring) {
+    ring = new KeyRing(set);
+    verifier.providerRings.set(set, ring);
+  }
+  return ring;
 }
 
 function safeContext(token: unknown): FailureContext {

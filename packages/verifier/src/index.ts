@@ -4,6 +4,7 @@ export { tokenFromAuthorization } from './bearer.ts';
 export type { TokenVerifier, TokenVerifierOptions, VerifyCheck } from './create-token-verifier.ts';
 export { createTokenVerifier } from './create-token-verifier.ts';
 export { jwkThumbprint } from './jwk-thumbprint.ts';
+export type { KeyProvider } from './key-provider.ts';
 export type { VerificationKey } from './key-ring.ts';
 export type { KeyInvalidReason, PublicJwk, PublicKeyInput, PublicKeyRecord } from './public-key.ts';
 export { KeyInvalidError, parsePublicKey } from './public-key.ts';

@@ -13,6 +13,8 @@ export interface VerificationSettings {
    * server always sets it (30 days unless the app chose otherwise); null means no limit.
    */
   maxTokenLifetimeSeconds: number | null;
+  /** The claim that must equal the batch's `user.id` (SPEC §4.1); default `sub`. */
+  userIdClaim?: string;
 }
 
 /**
@@ -26,6 +28,10 @@ export interface VerificationSettings {
 export function checkSettings(settings: VerificationSettings): VerificationSettings {
   if (typeof settings !== 'object' || settings === null) throw new TypeError('settings must be an object');
   const { audience, issuer, clockToleranceSeconds, maxTokenLifetimeSeconds } = settings;
+  const userIdClaim = settings.userIdClaim ?? 'sub';
+  if (typeof userIdClaim !== 'string' || userIdClaim === '' || userIdClaim.length > LIMITS.maxIdLength) {
+    throw new TypeError(`userIdClaim must be a claim name of 1 to ${LIMITS.maxIdLength} characters`);
+  }
   checkOptionalText(audience, 'audience');
   checkOptionalText(issuer, 'issuer');
   if (!isIntegerIn(clockToleranceSeconds, 0, LIMITS.maxClockToleranceSeconds)) {
@@ -37,7 +43,7 @@ export function checkSettings(settings: VerificationSettings): VerificationSetti
     throw new TypeError('maxTokenLifetimeSeconds must be null or a positive integer');
   }
   // A private copy: changing the caller's object later cannot change this verifier's rules.
-  return Object.freeze({ audience, issuer, clockToleranceSeconds, maxTokenLifetimeSeconds });
+  return Object.freeze({ audience, issuer, clockToleranceSeconds, maxTokenLifetimeSeconds, userIdClaim });
 }
 
 function checkOptionalText(value: unknown, name: string): void {

@@ -3,6 +3,8 @@ import { LRUCache } from 'lru-cache';
 /** What is remembered of a token that passed every check but the per-request subject check. */
 export interface VerifiedToken {
   kid: string;
+  /** Which keys verified it: the app's registered keys or its identity provider's JWKS. */
+  keySource: 'registered' | 'provider';
   subject: string;
   /** `exp`, seconds since the epoch. */
   expiresAt: number;

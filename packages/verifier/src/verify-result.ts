@@ -5,8 +5,10 @@ import { decodeJwt } from 'jose';
 /** A token that passed every check. */
 export interface JwtSuccess {
   ok: true;
-  /** The registered key that verified it. */
+  /** The key that verified it. */
   kid: string;
+  /** `registered`: one of the app's keys (its use is counted); `provider`: from the app's JWKS. */
+  keySource: 'registered' | 'provider';
   subject: string;
   /** The token's `exp`, in seconds since the epoch. */
   expiresAt: number;
@@ -60,13 +62,18 @@ export function jwtFailure<R extends JwtErrorReason>(
  * @example
  * failureContext({ kid: 'k1' }, token); // { kid: 'k1', subject: 'alice' }
  */
-export function failureContext(header: { kid?: unknown } | null, token: string): FailureContext {
-  return { kid: displayed(header?.kid), subject: displayed(claimedSubject(token)) };
+export function failureContext(
+  header: { kid?: unknown } | null,
+  token: string,
+  userIdClaim = 'sub',
+): FailureContext {
+  return { kid: displayed(header?.kid), subject: displayed(claimedSubject(token, userIdClaim)) };
 }
 
-function claimedSubject(token: string): unknown {
+function claimedSubject(token: string, userIdClaim: string): unknown {
   try {
-    return decodeJwt(token).sub;
+    const claims = decodeJwt(token);
+    return Object.hasOwn(claims, userIdClaim) ? claims[userIdClaim] : undefined;
   } catch {
     return undefined;
   }

@@ -3,7 +3,12 @@ import { VerifiedTokenCache } from '../src/verified-token-cache.ts';
 
 const NOW_S = 1_700_000_000;
 const TAIL = 'S'.repeat(40); // the shared end of a signature
-const verified = (subject: string) => ({ kid: 'k1', subject, expiresAt: NOW_S + 600 });
+const verified = (subject: string) => ({
+  kid: 'k1',
+  keySource: 'registered' as const,
+  subject,
+  expiresAt: NOW_S + 600,
+});
 
 describe('VerifiedTokenCache', () => {
   it('recalls only the very token it was given, even when another shares its ending', () => {

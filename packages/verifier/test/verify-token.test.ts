@@ -97,6 +97,17 @@ const REASON_CASES: Record<JwtErrorReason, () => Promise<VerifyResult>> = {
   lifetime_too_long: async () =>
     verifierFor([es], { maxTokenLifetimeSeconds: 300 }).verify(await sign(es), check()),
   subject_mismatch: async () => verifier.verify(await sign(es), check('bob')),
+  // An app whose identity provider's keys could not be fetched, and none are cached.
+  jwks_unavailable: async () =>
+    createTokenVerifier({
+      keys: [],
+      settings: SETTINGS,
+      provider: {
+        current: async () => null,
+        refreshForUnknownKid: async () => null,
+        holds: () => false,
+      },
+    }).verify(await sign(es), check()),
   // The one fault reachable from outside: a clock that is not a date.
   unknown: async () =>
     verifier.verify(await sign(es), { expectedSubject: 'alice', now: new Date(Number.NaN) }),
@@ -130,6 +141,7 @@ describe('valid tokens', () => {
       expect(result).toEqual({
         ok: true,
         kid: key.record.kid,
+        keySource: 'registered',
         subject: 'alice',
         expiresAt: NOW_S + 600,
         cached: false,
@@ -623,6 +635,7 @@ describe('verified-token cache', () => {
     expect(await app.verify(token, check())).toEqual({
       ok: true,
       kid: 'main',
+      keySource: 'registered',
       subject: 'alice',
       expiresAt: NOW_S + 600,
       cached: true,

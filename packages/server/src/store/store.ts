@@ -12,7 +12,7 @@ import type { StatisticsReader } from './statistics-reader.ts';
  */
 
 // The parts' row and input types, for callers that take the store's vocabulary from one module.
-export type { StoredEventRow, UserRow } from './data-reader.ts';
+export type { EventPosition, EventQuery, StoredEventRow, UserRow } from './data-reader.ts';
 export type {
   BatchToStore,
   EventToStore,

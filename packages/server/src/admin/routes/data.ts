@@ -2,6 +2,9 @@ import { type AuthStatsRow, JWT_ERRORS, type JwtErrorCode, LIMITS } from '@signe
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.ts';
 import { eventToWire, failureToWire, userToWire } from '../../wire.ts';
+import { decodeCursor, encodeCursor } from '../event-cursor.ts';
+import { exportStream } from '../event-export.ts';
+import { type EventFilterQuerystring, eventFilterProperties, eventFilters } from '../event-filters.ts';
 import { type AdminDeps, appIdParams, requireApp } from './shared.ts';
 
 const HOUR_MS = 3_600_000;
@@ -16,27 +19,68 @@ const pageSize = {
 
 /** What was stored and what was refused: events, profiles, auth outcomes and failures (SPEC §5). */
 export async function adminDataRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  app.get<{ Params: { appId: string }; Querystring: { userId?: string; limit: number } }>(
+  app.get<{
+    Params: { appId: string };
+    Querystring: EventFilterQuerystring & { limit: number; cursor?: string };
+  }>(
     '/apps/:appId/events',
     {
       schema: {
-        summary: 'Newest events first, optionally of one user',
+        summary: 'Events newest first, filtered, one page at a time (follow nextCursor until null)',
         tags: ['data'],
         params: appIdParams,
         querystring: {
           type: 'object',
           properties: {
-            userId: { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength },
+            ...eventFilterProperties,
             limit: pageSize,
+            cursor: { type: 'string', minLength: 1, maxLength: 128 },
           },
         },
       },
     },
     async (request) => {
       const { appId } = request.params;
+      const { limit, cursor } = request.query;
+      const filters = eventFilters(request.query);
+      const after = cursor === undefined ? undefined : decodeCursor(cursor);
       await requireApp(deps.store, appId);
-      const rows = await deps.store.listEvents(appId, request.query);
-      return { events: rows.map(eventToWire) };
+      // One row more than asked tells whether another page exists, so the last page says null.
+      const rows = await deps.store.listEvents(appId, {
+        ...filters,
+        limit: limit + 1,
+        ...(after ? { after } : {}),
+      });
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        events: page.map(eventToWire),
+        nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+      };
+    },
+  );
+
+  app.get<{ Params: { appId: string }; Querystring: EventFilterQuerystring }>(
+    '/apps/:appId/events/export',
+    {
+      schema: {
+        summary: 'Every matching event as NDJSON, oldest first, streamed',
+        tags: ['data'],
+        params: appIdParams,
+        querystring: { type: 'object', properties: eventFilterProperties },
+      },
+    },
+    async (request, reply) => {
+      const { appId } = request.params;
+      const filters = eventFilters(request.query);
+      await requireApp(deps.store, appId);
+      // The export is of the events received before it started: a busy app cannot keep it going.
+      const startedAt = deps.now();
+      const to = filters.to === undefined ? startedAt : Math.min(filters.to, startedAt);
+      return reply
+        .type('application/x-ndjson; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${appId}-events.ndjson"`)
+        .send(exportStream(deps.store, appId, { ...filters, to }));
     },
   );
 

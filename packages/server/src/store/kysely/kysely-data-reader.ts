@@ -1,6 +1,6 @@
 import type { JsonValue } from '@signet/protocol';
 import type { Kysely } from 'kysely';
-import type { DataReader } from '../data-reader.ts';
+import type { DataReader, EventQuery } from '../data-reader.ts';
 import type { Database } from '../schema.ts';
 
 /**
@@ -13,13 +13,9 @@ import type { Database } from '../schema.ts';
 export function kyselyDataReader(db: Kysely<Database>): DataReader {
   return {
     async listEvents(appId, query) {
-      let q = db
-        .selectFrom('events')
-        .select(['body', 'user_id', 'anonymous_id', 'received_at', 'verified'])
-        .where('app_id', '=', appId);
-      if (query.userId !== undefined) q = q.where('user_id', '=', query.userId);
-      const rows = await q.orderBy('seq', 'desc').limit(query.limit).execute();
+      const rows = await eventPageQuery(db, appId, query).execute();
       return rows.map((r) => ({
+        seq: Number(r.seq),
         body: r.body,
         userId: r.user_id,
         anonymousId: r.anonymous_id,
@@ -45,4 +41,33 @@ export function kyselyDataReader(db: Kysely<Database>): DataReader {
       };
     },
   };
+}
+
+/**
+ * One page of an app's events in (received_at, seq) order. Each filter is an equality or a
+ * range on a column of one of migration 003's indexes, so the page is one index range scan.
+ *
+ * @example
+ * const { sql, parameters } = eventPageQuery(db, 'app_1', { userId: 'alice', limit: 100 }).compile();
+ */
+export function eventPageQuery(db: Kysely<Database>, appId: string, query: EventQuery) {
+  const newest = (query.order ?? 'newest') === 'newest';
+  const direction = newest ? 'desc' : 'asc';
+  let q = db
+    .selectFrom('events')
+    .select(['seq', 'body', 'user_id', 'anonymous_id', 'received_at', 'verified'])
+    .where('app_id', '=', appId);
+  if (query.userId !== undefined) q = q.where('user_id', '=', query.userId);
+  if (query.name !== undefined) q = q.where('name', '=', query.name);
+  if (query.verified !== undefined) q = q.where('verified', '=', query.verified ? 1 : 0);
+  if (query.from !== undefined) q = q.where('received_at', '>=', query.from);
+  if (query.to !== undefined) q = q.where('received_at', '<', query.to);
+  const after = query.after;
+  if (after) {
+    // A row-value comparison: both backends read it as one range on the index's tail.
+    q = q.where((eb) =>
+      eb(eb.refTuple('received_at', 'seq'), newest ? '<' : '>', eb.tuple(after.receivedAt, after.seq)),
+    );
+  }
+  return q.orderBy('received_at', direction).orderBy('seq', direction).limit(query.limit);
 }

@@ -2,12 +2,14 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import type { DialectName } from '../dialect-name.ts';
 import * as initial from './001-initial.ts';
 import * as senderScope from './002-sender-scope.ts';
+import * as eventQueries from './003-event-queries.ts';
 import * as governance from './004-governance.ts';
 
 /** Every migration in order; each receives the dialect so one list serves both backends. */
 const MIGRATIONS = {
   '001-initial': initial,
   '002-sender-scope': senderScope,
+  '003-event-queries': eventQueries,
   '004-governance': governance,
 };
 

@@ -92,6 +92,37 @@ export interface AppUpdate {
   retentionDays?: number | null;
 }
 
+/** What an audit entry records (SPEC §5): admin changes and admin logins. */
+export type AuditAction =
+  | 'app.created'
+  | 'app.renamed'
+  | 'app.retention_changed'
+  | 'app.deleted'
+  | 'key.added'
+  | 'key.removed'
+  | 'jwt.changed'
+  | 'user.erased'
+  | 'admin.login'
+  | 'admin.login_failed'
+  | 'admin.logout';
+
+/** One entry of `GET /admin/v1/audit`. */
+export interface AuditEntry {
+  /** Opaque, increasing with each entry. */
+  id: string;
+  at: string;
+  action: AuditAction;
+  appId: string | null;
+  /** Which credential: `token:<first 8 hex of its SHA-256>` or `session:<first 8 hex of its id hash>`. */
+  actor: string;
+  clientIp: string | null;
+  /** Settings before and after a change; null when the action has none. */
+  before: JsonObject | null;
+  after: JsonObject | null;
+  /** A key's kid and fingerprint, an erasure's counts, a failed login's reason; never a user's data. */
+  details: JsonObject | null;
+}
+
 /** Body of `POST /admin/v1/apps/:appId/keys`: exactly one of `pem` or `jwk`. */
 export interface KeyCreate {
   pem?: string;

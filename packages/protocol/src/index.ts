@@ -1,6 +1,8 @@
 export type {
   AppInfo,
   AppUpdate,
+  AuditAction,
+  AuditEntry,
   AuthFailure,
   AuthOutcome,
   AuthStatsRow,

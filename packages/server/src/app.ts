@@ -4,8 +4,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { LIMITS } from '@signet/protocol';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { AdminAudit } from './admin/audit.ts';
 import { requireAdmin } from './admin/auth.ts';
 import { adminAppRoutes } from './admin/routes/apps.ts';
+import { adminAuditRoutes } from './admin/routes/audit.ts';
 import { adminDataRoutes } from './admin/routes/data.ts';
 import { adminKeyRoutes } from './admin/routes/keys.ts';
 import { adminSessionRoutes, adminWhoAmIRoutes } from './admin/routes/session.ts';
@@ -117,20 +119,22 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(cookie);
   const sessions = await AdminSessions.create(store, options.adminToken, { ttlMs: SESSION_TTL_MS, now });
-  const sessionDeps = { adminToken: options.adminToken, sessions, throttle: adminThrottle };
+  const audit = new AdminAudit(store, now);
+  const sessionDeps = { adminToken: options.adminToken, sessions, throttle: adminThrottle, audit };
 
   await app.register(cors, { delegator: ingestCors, hideOptionsRoute: true });
   await app.register(ingestRoutes, { store, registry, metrics, rateLimits, now });
   await app.register(adminSessionRoutes, { prefix: '/admin/v1', ...sessionDeps });
   await app.register(
     async (admin) => {
-      admin.addHook('onRequest', requireAdmin(options.adminToken, sessions, adminThrottle));
-      const deps = { store, registry, now };
+      admin.addHook('onRequest', requireAdmin(options.adminToken, sessions, adminThrottle, audit));
+      const deps = { store, registry, now, audit };
       await admin.register(adminWhoAmIRoutes, sessionDeps);
       await admin.register(adminAppRoutes, deps);
       await admin.register(adminKeyRoutes, deps);
       await admin.register(adminDataRoutes, deps);
       await admin.register(adminStatsRoutes, deps);
+      await admin.register(adminAuditRoutes, deps);
     },
     { prefix: '/admin/v1' },
   );

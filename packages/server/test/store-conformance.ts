@@ -1,6 +1,13 @@
 import type { JsonValue, JwtSettings } from '@signet/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BatchToStore, EventToStore, FailureToKeep, KeyRow, Store } from '../src/store/store.ts';
+import type {
+  AuditToAppend,
+  BatchToStore,
+  EventToStore,
+  FailureToKeep,
+  KeyRow,
+  Store,
+} from '../src/store/store.ts';
 import type { Backend, OpenedBackend } from './backends.ts';
 
 /*
@@ -514,6 +521,84 @@ export function describeStoreConformance(backend: Backend): void {
         // The ten stored before are the oldest, so gone; the concurrent ones have no order.
         expect(failures.filter((f) => Number(f.subject?.slice(1)) < 10)).toEqual([]);
         expect((await store.authStats('app_1', 0))[0]).toMatchObject({ batches: 1210, events: 1210 });
+      });
+    });
+
+    describe('audit log', () => {
+      const entry = (action: AuditToAppend['action'], appId: string | null, at: number): AuditToAppend => ({
+        at,
+        action,
+        appId,
+        actor: 'token:1a2b3c4d',
+        clientIp: '203.0.113.7',
+        before: null,
+        after: null,
+        details: null,
+      });
+
+      it('keeps entries newest first, per app or all, in pages before an id', async () => {
+        await store.appendAudit({
+          ...entry('jwt.changed', 'app_1', T0),
+          before: { mode: 'disabled', audience: null },
+          after: { mode: 'required', audience: 'shop' },
+        });
+        await store.appendAudit(entry('admin.login', null, T0 + 1));
+        await store.appendAudit({ ...entry('key.removed', 'app_1', T0 + 2), details: { kid: 'k1' } });
+        await store.appendAudit(entry('app.created', 'app_gone', T0 + 3));
+
+        const all = await store.listAudit({ limit: 10 });
+        expect(all.map((e) => e.action)).toEqual([
+          'app.created',
+          'key.removed',
+          'admin.login',
+          'jwt.changed',
+        ]);
+        expect(all[3]).toEqual({
+          id: expect.any(Number),
+          at: T0,
+          action: 'jwt.changed',
+          appId: 'app_1',
+          actor: 'token:1a2b3c4d',
+          clientIp: '203.0.113.7',
+          before: { mode: 'disabled', audience: null },
+          after: { mode: 'required', audience: 'shop' },
+          details: null,
+        });
+        expect(all[1]?.details).toEqual({ kid: 'k1' });
+        const ids = all.map((e) => e.id);
+        expect([...ids].sort((a, b) => b - a)).toEqual(ids);
+
+        const ofApp = await store.listAudit({ appId: 'app_1', limit: 10 });
+        expect(ofApp.map((e) => e.action)).toEqual(['key.removed', 'jwt.changed']);
+        expect((await store.listAudit({ appId: 'app_gone', limit: 10 })).map((e) => e.appId)).toEqual([
+          'app_gone',
+        ]);
+        const page = await store.listAudit({ limit: 2, beforeId: ids[1] });
+        expect(page.map((e) => e.action)).toEqual(['admin.login', 'jwt.changed']);
+        expect(await store.listAudit({ limit: 2, beforeId: ids[3] })).toEqual([]);
+      });
+
+      it('keeps only the newest entries of an action when told to, and every other entry', async () => {
+        await store.appendAudit(entry('app.created', 'app_1', T0));
+        for (let i = 0; i < 8; i++) {
+          await store.appendAudit({ ...entry('admin.login_failed', null, T0 + i), details: { n: i } }, 5);
+        }
+        const failed = await store.listAudit({ limit: 100 });
+        expect(failed.filter((e) => e.action === 'admin.login_failed').map((e) => e.details?.n)).toEqual([
+          7, 6, 5, 4, 3,
+        ]);
+        expect(failed.filter((e) => e.action === 'app.created')).toHaveLength(1);
+      });
+
+      it('is shared by two instances on one database', async () => {
+        const other = opened.openAnother();
+        await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            (i % 2 === 0 ? store : other).appendAudit(entry('key.added', 'app_1', T0 + i)),
+          ),
+        );
+        expect(await other.listAudit({ appId: 'app_1', limit: 100 })).toHaveLength(10);
+        expect(await store.listAudit({ appId: 'app_1', limit: 100 })).toHaveLength(10);
       });
     });
 

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';
+import { type AdminAudit, setActor, tokenActor } from './audit.ts';
 import { type AdminSessions, checkCsrf, SESSION_COOKIE } from './sessions.ts';
 import type { AdminThrottle } from './throttle.ts';
 import type { AdminTokenCheck } from './token.ts';
@@ -10,7 +11,12 @@ import type { AdminTokenCheck } from './token.ts';
  * counted per client address (a missing one is no guess); a session cookie is not throttled, as
  * it cannot be guessed and an expired one is no attack.
  */
-export function requireAdmin(check: AdminTokenCheck, sessions: AdminSessions, throttle: AdminThrottle) {
+export function requireAdmin(
+  check: AdminTokenCheck,
+  sessions: AdminSessions,
+  throttle: AdminThrottle,
+  audit: AdminAudit,
+) {
   return async (request: FastifyRequest): Promise<void> => {
     const header = request.headers.authorization;
     const headers = { 'www-authenticate': 'Bearer realm="signet-admin"' };
@@ -26,6 +32,7 @@ export function requireAdmin(check: AdminTokenCheck, sessions: AdminSessions, th
         );
       }
       checkCsrf(request);
+      setActor(request, sessions.actorOf(cookie));
       return;
     }
     const match = header === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
@@ -41,7 +48,13 @@ export function requireAdmin(check: AdminTokenCheck, sessions: AdminSessions, th
     await throttle.check(request);
     if (!check.matches(match[1])) {
       await throttle.fail(request);
+      await audit.record(request, {
+        action: 'admin.login_failed',
+        actor: tokenActor(match[1]),
+        details: { via: 'token' },
+      });
       throw new ApiError('ADMIN_UNAUTHORIZED', 'invalid', 'The admin token is not valid', undefined, headers);
     }
+    setActor(request, tokenActor(match[1]));
   };
 }

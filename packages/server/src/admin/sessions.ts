@@ -4,6 +4,7 @@ import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';
 import type { RegistryStore } from '../store/registry-store.ts';
+import { sessionActor } from './audit.ts';
 import type { AdminTokenCheck } from './token.ts';
 
 const SECRET_SETTING = 'admin_session_secret';
@@ -50,14 +51,20 @@ export class AdminSessions {
   }
 
   /** A new session, recorded; expired records are purged here, as logins are rare. */
-  async issue(): Promise<{ value: string; expiresAt: number }> {
+  async issue(): Promise<{ value: string; expiresAt: number; actor: string }> {
     const now = this.now();
     const expiresAt = now + this.ttlMs;
     const nonce = randomBytes(16).toString('base64url');
     await this.store.purgeExpiredAdminSessions(now);
     await this.store.createAdminSession(idHash(nonce), now, expiresAt);
     const body = `${expiresAt}.${nonce}`;
-    return { value: `${body}.${this.mac(body)}`, expiresAt };
+    return { value: `${body}.${this.mac(body)}`, expiresAt, actor: sessionActor(idHash(nonce)) };
+  }
+
+  /** How the audit log names the session of a genuine cookie (`session:unknown` otherwise). */
+  actorOf(value: string): string {
+    const signed = this.parse(value);
+    return signed ? sessionActor(idHash(signed.nonce)) : 'session:unknown';
   }
 
   /** The session's expiry when `value` is genuine and unexpired, else null (ended or not: see isActive). */

@@ -1,3 +1,4 @@
+import type { AuditLog } from './audit-log.ts';
 import type { DataReader } from './data-reader.ts';
 import type { IngestionWriter } from './ingestion-writer.ts';
 import type { RegistryStore } from './registry-store.ts';
@@ -12,6 +13,7 @@ import type { StatisticsReader } from './statistics-reader.ts';
  */
 
 // The parts' row and input types, for callers that take the store's vocabulary from one module.
+export type { AuditQuery, AuditRow, AuditToAppend } from './audit-log.ts';
 export type { EventPosition, EventQuery, StoredEventRow, UserRow } from './data-reader.ts';
 export type {
   BatchToStore,
@@ -29,7 +31,7 @@ export type {
   OutcomeRow,
   SdkVersionRow,
 } from './statistics-reader.ts';
-export type { DataReader, IngestionWriter, RegistryStore, StatisticsReader };
+export type { AuditLog, DataReader, IngestionWriter, RegistryStore, StatisticsReader };
 
 /** Opening and closing the database, and what a start or a health check asks of it. */
 export interface StoreLifecycle {
@@ -48,4 +50,10 @@ export interface StoreLifecycle {
  * await store.migrate();
  * const app = await buildApp({ store, adminToken });
  */
-export interface Store extends StoreLifecycle, RegistryStore, IngestionWriter, DataReader, StatisticsReader {}
+export interface Store
+  extends StoreLifecycle,
+    RegistryStore,
+    IngestionWriter,
+    DataReader,
+    StatisticsReader,
+    AuditLog {}

@@ -9,6 +9,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { ApiError, appNotFound } from '../../errors.ts';
 import { appToWire } from '../../wire.ts';
+import { asJson } from '../audit.ts';
 import { type AdminDeps, appIdParams, requireApp } from './shared.ts';
 
 const appName = { type: 'string', minLength: 1, maxLength: 200 } as const;
@@ -46,6 +47,7 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
         retentionDays: null,
       };
       await deps.store.createApp(row);
+      await deps.audit.record(request, { action: 'app.created', appId: row.id, after: { name: row.name } });
       return reply.code(201).send(appToWire(row));
     },
   );
@@ -86,6 +88,7 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
     async (request) => {
       const { appId } = request.params;
       const { name, retentionDays } = request.body;
+      const current = await requireApp(deps.store, appId);
       const updated = await deps.store.updateApp(
         appId,
         { ...(name !== undefined && { name: name.trim() || name }), retentionDays },
@@ -93,6 +96,22 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
       );
       if (!updated) throw appNotFound();
       deps.registry.invalidate(appId);
+      if (updated.name !== current.name) {
+        await deps.audit.record(request, {
+          action: 'app.renamed',
+          appId,
+          before: { name: current.name },
+          after: { name: updated.name },
+        });
+      }
+      if (updated.retentionDays !== current.retentionDays) {
+        await deps.audit.record(request, {
+          action: 'app.retention_changed',
+          appId,
+          before: { retentionDays: current.retentionDays },
+          after: { retentionDays: updated.retentionDays },
+        });
+      }
       return appToWire(updated);
     },
   );
@@ -147,6 +166,12 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
         );
       }
       deps.registry.invalidate(appId);
+      await deps.audit.record(request, {
+        action: 'jwt.changed',
+        appId,
+        before: asJson(current.jwt),
+        after: asJson(result.jwt),
+      });
       return result.jwt;
     },
   );

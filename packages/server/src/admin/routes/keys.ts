@@ -52,6 +52,11 @@ export async function adminKeyRoutes(app: FastifyInstance, deps: AdminDeps): Pro
       if (result === 'exists')
         throw new ApiError('KEY_EXISTS', 'duplicate_kid', `The app already has a key with kid "${row.kid}"`);
       deps.registry.invalidate(appId);
+      await deps.audit.record(request, {
+        action: 'key.added',
+        appId,
+        details: { kid: row.kid, type: row.type, fingerprint: row.fingerprint, label: row.label },
+      });
       return reply.code(201).send(keyToWire(row));
     },
   );
@@ -93,6 +98,7 @@ export async function adminKeyRoutes(app: FastifyInstance, deps: AdminDeps): Pro
         );
       }
       deps.registry.invalidate(appId);
+      await deps.audit.record(request, { action: 'key.removed', appId, details: { kid } });
       return reply.code(204).send();
     },
   );

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.ts';
+import { type AdminAudit, tokenActor } from '../audit.ts';
 import { type AdminSessions, checkCsrf, SESSION_COOKIE } from '../sessions.ts';
 import type { AdminThrottle } from '../throttle.ts';
 import type { AdminTokenCheck } from '../token.ts';
@@ -8,6 +9,7 @@ export interface SessionDeps {
   adminToken: AdminTokenCheck;
   sessions: AdminSessions;
   throttle: AdminThrottle;
+  audit: AdminAudit;
 }
 
 const sessionAnswer = {
@@ -41,9 +43,15 @@ export async function adminSessionRoutes(app: FastifyInstance, deps: SessionDeps
       await deps.throttle.check(request);
       if (!deps.adminToken.matches(request.body.token)) {
         await deps.throttle.fail(request);
+        await deps.audit.record(request, {
+          action: 'admin.login_failed',
+          actor: tokenActor(request.body.token),
+          details: { via: 'session' },
+        });
         throw new ApiError('ADMIN_UNAUTHORIZED', 'invalid', 'The admin token is not valid');
       }
       const session = await deps.sessions.issue();
+      await deps.audit.record(request, { action: 'admin.login', actor: session.actor });
       deps.sessions.setCookie(reply, request, session);
       return reply
         .header('cache-control', 'no-store')
@@ -62,7 +70,13 @@ export async function adminSessionRoutes(app: FastifyInstance, deps: SessionDeps
     async (request, reply) => {
       checkCsrf(request);
       const cookie = request.cookies[SESSION_COOKIE];
-      if (cookie !== undefined) await deps.sessions.end(cookie);
+      if (cookie !== undefined) {
+        const active = await deps.sessions.isActive(cookie);
+        await deps.sessions.end(cookie);
+        if (active) {
+          await deps.audit.record(request, { action: 'admin.logout', actor: deps.sessions.actorOf(cookie) });
+        }
+      }
       deps.sessions.clearCookie(reply, request);
       return reply.code(204).send();
     },

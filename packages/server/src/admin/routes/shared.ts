@@ -1,15 +1,19 @@
 import { LIMITS } from '@signet/protocol';
 import type { AppRegistry } from '../../auth/app-registry.ts';
 import { appNotFound } from '../../errors.ts';
+import type { AuditLog } from '../../store/audit-log.ts';
 import type { DataReader } from '../../store/data-reader.ts';
 import type { AppRow, RegistryStore } from '../../store/registry-store.ts';
 import type { StatisticsReader } from '../../store/statistics-reader.ts';
+import type { AdminAudit } from '../audit.ts';
 
 /** What every admin route needs. */
 export interface AdminDeps {
   /** The parts of the store the admin API reads and changes. */
-  store: RegistryStore & DataReader & StatisticsReader;
+  store: RegistryStore & DataReader & StatisticsReader & AuditLog;
   registry: AppRegistry;
+  /** Records every admin change (SPEC §5). */
+  audit: AdminAudit;
   now: () => number;
 }
 

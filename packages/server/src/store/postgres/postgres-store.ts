@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { kyselyAuditLog } from '../kysely/kysely-audit-log.ts';
 import { kyselyDataReader } from '../kysely/kysely-data-reader.ts';
 import { kyselyRegistry } from '../kysely/kysely-registry.ts';
 import { kyselyStatisticsReader } from '../kysely/kysely-statistics-reader.ts';
@@ -57,6 +58,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
     }),
     ...kyselyDataReader(db),
     ...kyselyStatisticsReader(db),
+    ...kyselyAuditLog(db),
     storeBatch: (batch) => writer.write({ batch }),
     async recordRejection(rejection) {
       await writer.write({ rejection });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
+import { kyselyAuditLog } from '../kysely/kysely-audit-log.ts';
 import { kyselyDataReader } from '../kysely/kysely-data-reader.ts';
 import { kyselyRegistry } from '../kysely/kysely-registry.ts';
 import { kyselyStatisticsReader } from '../kysely/kysely-statistics-reader.ts';
@@ -50,6 +51,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     }),
     ...kyselyDataReader(db),
     ...kyselyStatisticsReader(db),
+    ...kyselyAuditLog(db),
     storeBatch: (batch) => writer.write({ batch }),
     async recordRejection(rejection) {
       await writer.write({ rejection });

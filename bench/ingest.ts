@@ -1,20 +1,23 @@
 /**
- * Ingestion throughput: Signet (ES256, `required`, 20-event batches with fresh time-ordered ids)
- * on SQLite and on PostgreSQL, against bare node:http parsing the same body. The load comes from
- * wrk (a C program, one thread, 32 connections; bench/wrk-batch.lua builds each body), so the
- * ceiling is not capped by a load generator sharing the server's cores. Runs the servers in
- * turn (A B C A B C …) and reports ratios measured within this run. Targets 127.0.0.1 only.
- * PostgreSQL is skipped when absent.
+ * Ingestion throughput: compiled Signet servers (ES256, `required`, batches with fresh
+ * time-ordered ids) on SQLite (synchronous=full, the default, and =normal, the opt-out) and on
+ * PostgreSQL, against bare node:http parsing the same body. The load comes from wrk (a C
+ * program, one thread; bench/wrk-batch.lua builds each body), so the ceiling is not capped by a
+ * load generator sharing the server's two cores. Servers take turns (A B C A B C …, bare first)
+ * and each figure is the median of its rounds; ratios are taken within one run. Scenarios: the
+ * main shape (20 events, 32 connections, one token), a new token every 50 batches, batches of 1
+ * and 100 events, 8 and 64 connections. Targets 127.0.0.1 only; PostgreSQL is skipped when absent.
  *
- *   npm run bench            # 2 rounds of 5 s per server
- *   BENCH_SECONDS=10 npm run bench
- *   BENCH_PROFILE_DIR=/tmp/prof npm run bench:ingest   # each Signet server writes a --cpu-prof there
- *   BENCH_TOKEN_CHURN=50 npm run bench:ingest          # a new token every 50 batches (0: one token)
- *   BENCH_COMPARE_TREE=/tmp/before npm run bench:ingest # also a SQLite server from another checkout
+ *   npm run bench:ingest                                 # every scenario (about 5 minutes)
+ *   BENCH_SCENARIOS=main BENCH_ROUNDS=5 npm run bench:ingest
+ *   BENCH_SECONDS=10 npm run bench:ingest
+ *   BENCH_SCENARIOS=main BENCH_ONLY=sqlite BENCH_PROFILE_DIR=/tmp/prof npm run bench:ingest
+ *       # one server under load, writing a --cpu-prof (summarise: node bench/profile-summary.mjs FILE)
+ *   BENCH_COMPARE_TREE=/tmp/before npm run bench:ingest  # also a SQLite server from another (built) checkout
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,19 +25,49 @@ import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-/** Turns per server (A B C A B C …); each ratio takes every server's best round. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const EVENTS = 20;
+/** Turns per server in the main scenario (A B C A B C …); each figure is the median of them. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Turns per server in the other scenarios (batch sizes, connections, token churn). */
+const SWEEP_ROUNDS = Number(process.env.BENCH_SWEEP_ROUNDS ?? 2);
 const ADMIN = `bench-admin-${randomBytes(16).toString('hex')}`;
 const root = new URL('..', import.meta.url).pathname;
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
-/** A new token every this many batches, as users' tokens are renewed; 0 sends one token throughout. */
-const TOKEN_CHURN = Number(process.env.BENCH_TOKEN_CHURN ?? 0);
 /** Tokens signed ahead per server (signing during the load would take the load generator's time). */
 const TOKENS_AHEAD = 4_000;
-/** Another checkout (with its node_modules) whose server is measured in turn with this one. */
+/** Another checkout (built, with its node_modules) whose SQLite server is measured in turn with this one. */
 const COMPARE_TREE = process.env.BENCH_COMPARE_TREE;
+
+type ServerKey = 'bare' | 'sqlite' | 'sqlite-normal' | 'postgres' | 'compare';
+
+interface Scenario {
+  name: string;
+  events: number;
+  connections: number;
+  /** A new token every this many batches, as users' tokens are renewed; 0 sends one token throughout. */
+  tokenChurn: number;
+  rounds: number;
+  servers: ServerKey[];
+}
+
+const ALL: ServerKey[] = ['bare', 'sqlite', 'sqlite-normal', 'postgres', 'compare'];
+const SWEPT: ServerKey[] = ['bare', 'sqlite', 'postgres'];
+const SCENARIOS: Scenario[] = [
+  { name: 'main', events: 20, connections: 32, tokenChurn: 0, rounds: ROUNDS, servers: ALL },
+  { name: 'churn-50', events: 20, connections: 32, tokenChurn: 50, rounds: SWEEP_ROUNDS, servers: SWEPT },
+  { name: 'events-1', events: 1, connections: 32, tokenChurn: 0, rounds: SWEEP_ROUNDS, servers: SWEPT },
+  { name: 'events-100', events: 100, connections: 32, tokenChurn: 0, rounds: SWEEP_ROUNDS, servers: SWEPT },
+  { name: 'connections-8', events: 20, connections: 8, tokenChurn: 0, rounds: SWEEP_ROUNDS, servers: SWEPT },
+  {
+    name: 'connections-64',
+    events: 20,
+    connections: 64,
+    tokenChurn: 0,
+    rounds: SWEEP_ROUNDS,
+    servers: SWEPT,
+  },
+].filter((s) => !process.env.BENCH_SCENARIOS || process.env.BENCH_SCENARIOS.split(',').includes(s.name));
+/** Only these servers (e.g. `sqlite` alone, to profile it); every server by default. */
+const ONLY = process.env.BENCH_ONLY?.split(',') as ServerKey[] | undefined;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -45,22 +78,14 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function start(
-  script: string,
-  env: Record<string, string>,
-  profile = false,
-  tree = root,
-): Promise<ChildProcess> {
-  const profiling = profile && PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const child = spawn(
-    process.execPath,
-    [...profiling, '--conditions=@signet/source', '--import', 'tsx', script],
-    {
-      cwd: tree,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+/** Starts a plain-JavaScript server process and waits until it says it is listening. */
+async function start(script: string, env: Record<string, string>, tree = root): Promise<ChildProcess> {
+  const profiling = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profiling, script], {
+    cwd: tree,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => (/ready|running at/.test(String(d)) ? resolve() : undefined));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -72,25 +97,35 @@ async function start(
 const sentTo = new Map<string, number>();
 const WRK_SCRIPT = join(root, 'bench', 'wrk-batch.lua');
 
+interface Server {
+  key: ServerKey;
+  name: string;
+  url: string;
+  tokens: string[];
+  child: ChildProcess;
+}
+
 /**
  * One round of load from wrk (C, one thread), which leaves the other core to the server: a
  * load generator in Node took a core and capped the bare server, flattering every ratio.
  */
-async function load(url: string, tokens: string[]) {
+async function load(server: Server, scenario: Scenario) {
+  const { url, tokens } = server;
+  const churn = scenario.tokenChurn;
   const sent = sentTo.get(url) ?? 0;
-  const first = TOKEN_CHURN > 0 ? Math.floor(sent / TOKEN_CHURN) % Math.max(1, tokens.length) : 0;
+  const first = churn > 0 ? Math.floor(sent / churn) % Math.max(1, tokens.length) : 0;
   const tokensFile = join(tmpdir(), `signet-bench-tokens-${process.pid}.txt`);
   writeFileSync(tokensFile, [...tokens.slice(first), ...tokens.slice(0, first)].join('\n'));
   const output = await new Promise<string>((resolve, reject) => {
     const wrk = spawn(
       'wrk',
-      ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', '-s', WRK_SCRIPT, url],
+      ['-t1', `-c${scenario.connections}`, `-d${SECONDS}s`, '--latency', '-s', WRK_SCRIPT, url],
       {
         env: {
           ...process.env,
           BENCH_TOKENS_FILE: tokens.length > 0 ? tokensFile : '',
-          BENCH_TOKEN_CHURN: String(TOKEN_CHURN),
-          BENCH_EVENTS: String(EVENTS),
+          BENCH_TOKEN_CHURN: String(churn),
+          BENCH_EVENTS: String(scenario.events),
         },
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -113,10 +148,10 @@ async function load(url: string, tokens: string[]) {
   const ok = requests - non2xx;
   return {
     batchesPerSecond: Math.round(ok / SECONDS),
-    eventsPerSecond: Math.round((ok * EVENTS) / SECONDS),
     p50Ms: latencyMs(output, '50%'),
     p99Ms: latencyMs(output, '99%'),
-    non2xx: non2xx + (errors ?? 0),
+    failed: non2xx + (errors ?? 0),
+    rssMb: memoryMb(server.child, 'VmRSS'),
   };
 }
 
@@ -126,6 +161,17 @@ function latencyMs(output: string, percentile: string): number {
   if (!match) return Number.NaN;
   const value = Number(match[1]);
   return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
+}
+
+/** The process's resident memory now (VmRSS) or at its peak (VmHWM), in MB (Linux). */
+function memoryMb(child: ChildProcess, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const kb = Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]);
+    return Math.round(kb / 1024);
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** wrk is a Debian package (`apt-get install wrk`); without it there is no honest ceiling to measure. */
@@ -171,22 +217,27 @@ async function postgresDatabase(): Promise<{ url: string; drop: () => Promise<vo
   };
 }
 
-/** Starts a Signet process on `databaseUrl` with one app in `required` mode and tokens for it. */
-async function startSignet(databaseUrl: string, tree = root) {
+/**
+ * Starts a compiled Signet server (what `signet serve` runs) on `databaseUrl` with one app in
+ * `required` mode, and signs tokens for it ahead of the load.
+ */
+async function startSignet(
+  key: ServerKey,
+  name: string,
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  tree = root,
+): Promise<Server> {
   const port = await freePort();
-  const child = await start(
-    'packages/server/src/main.ts',
-    {
-      PORT: String(port),
-      SIGNET_DATABASE_URL: databaseUrl,
-      SIGNET_ADMIN_TOKEN: ADMIN,
-      SIGNET_LOG_LEVEL: 'warn',
-      SIGNET_RATE_LIMIT_APP_PER_MINUTE: '0',
-      SIGNET_RATE_LIMIT_CLIENT_PER_MINUTE: '0',
-    },
-    true,
-    tree,
-  );
+  const child = await start(join(tree, 'packages/server/dist/main.js'), {
+    PORT: String(port),
+    SIGNET_DATABASE_URL: databaseUrl,
+    SIGNET_ADMIN_TOKEN: ADMIN,
+    SIGNET_LOG_LEVEL: 'warn',
+    SIGNET_RATE_LIMIT_APP_PER_MINUTE: '0',
+    SIGNET_RATE_LIMIT_CLIENT_PER_MINUTE: '0',
+    ...env,
+  });
   const base = `http://127.0.0.1:${port}`;
   const admin = async (method: string, path: string, body: unknown) => {
     const res = await fetch(`${base}${path}`, {
@@ -201,7 +252,8 @@ async function startSignet(databaseUrl: string, tree = root) {
   await admin('POST', `/admin/v1/apps/${app.id}/keys`, { pem: await exportSPKI(publicKey) });
   await admin('PUT', `/admin/v1/apps/${app.id}/jwt`, { mode: 'required' });
   const tokens: string[] = [];
-  for (let i = 0; i < (TOKEN_CHURN > 0 ? TOKENS_AHEAD : 1); i++) {
+  const churning = SCENARIOS.some((s) => s.tokenChurn > 0);
+  for (let i = 0; i < (churning ? TOKENS_AHEAD : 1); i++) {
     // A distinct jti per token: each one is new to the server's cache.
     tokens.push(
       await new SignJWT({ sub: 'user-1', jti: String(i) })
@@ -211,58 +263,126 @@ async function startSignet(databaseUrl: string, tree = root) {
         .sign(privateKey),
     );
   }
-  return { child, url: `${base}/v1/apps/${app.id}/batch`, tokens };
+  return { key, name, child, url: `${base}/v1/apps/${app.id}/batch`, tokens };
 }
 
 interface Round {
-  name: string;
+  scenario: string;
+  server: string;
   batchesPerSecond: number;
-  eventsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
-  non2xx: number;
+  failed: number;
+  rssMb: number;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+/** Each server's median round of a scenario, its ratio to bare's median, and its latency. */
+function summarise(scenario: Scenario, rounds: Round[], servers: Server[]) {
+  const of = (name: string) => rounds.filter((r) => r.scenario === scenario.name && r.server === name);
+  const bare = median(of('bare node:http').map((r) => r.batchesPerSecond));
+  return servers.map((s) => {
+    const mine = of(s.name);
+    const batches = median(mine.map((r) => r.batchesPerSecond));
+    // Latency of the round nearest the median, so throughput and latency describe one round.
+    const typical = [...mine].sort(
+      (a, b) => Math.abs(a.batchesPerSecond - batches) - Math.abs(b.batchesPerSecond - batches),
+    )[0] as Round;
+    return {
+      server: s.name,
+      'batches/s (rounds)': mine.map((r) => r.batchesPerSecond).join(', '),
+      'batches/s (median)': Math.round(batches),
+      'events/s': Math.round(batches * scenario.events),
+      'p50 ms': typical.p50Ms,
+      'p99 ms': typical.p99Ms,
+      'RSS MB': Math.max(...mine.map((r) => r.rssMb)),
+      failed: mine.reduce((sum, r) => sum + r.failed, 0),
+      ratio: bare > 0 ? Number((batches / bare).toFixed(3)) : Number.NaN,
+    };
+  });
 }
 
 async function main() {
   requireWrk();
+  const wanted = (key: ServerKey) =>
+    (!ONLY || ONLY.includes(key)) && SCENARIOS.some((s) => s.servers.includes(key));
   const dir = mkdtempSync(join(tmpdir(), 'signet-bench-'));
-  const barePort = await freePort();
-  const bare = await start('bench/bare-server.ts', { PORT: String(barePort) });
-  const sqlite = await startSignet(`sqlite:${join(dir, 'bench.db')}`);
-  const database = await postgresDatabase();
-  const postgres = database ? await startSignet(database.url) : null;
-  const compared = COMPARE_TREE ? await startSignet(`sqlite:${join(dir, 'compare.db')}`, COMPARE_TREE) : null;
-  const targets: [string, string, string[]][] = [
-    ['bare node:http', `http://127.0.0.1:${barePort}/`, []],
-    ['signet (SQLite)', sqlite.url, sqlite.tokens],
-  ];
-  if (compared) targets.push([`signet (SQLite, ${COMPARE_TREE})`, compared.url, compared.tokens]);
-  if (postgres) targets.push(['signet (PostgreSQL)', postgres.url, postgres.tokens]);
+  const servers: Server[] = [];
+  const database = wanted('postgres') ? await postgresDatabase() : null;
   try {
-    const rounds: Round[] = [];
-    for (let round = 1; round <= ROUNDS; round++) {
-      for (const [name, url, tokens] of targets) {
-        process.stderr.write(`round ${round}: ${name} for ${SECONDS} s … `);
-        const r = await load(url, tokens);
-        process.stderr.write(`${r.batchesPerSecond} batches/s\n`);
-        rounds.push({ name, ...r });
-      }
+    if (wanted('bare')) {
+      const port = await freePort();
+      const child = await start(join(root, 'bench/bare-server.mjs'), { PORT: String(port) });
+      servers.push({
+        key: 'bare',
+        name: 'bare node:http',
+        url: `http://127.0.0.1:${port}/`,
+        tokens: [],
+        child,
+      });
     }
-    const best = (name: string) =>
-      Math.max(0, ...rounds.filter((r) => r.name === name).map((r) => r.batchesPerSecond));
-    const ratios = Object.fromEntries(
-      targets.slice(1).map(([name]) => [name, Number((best(name) / best('bare node:http')).toFixed(3))]),
-    );
-    console.table(rounds);
-    for (const [name, ratio] of Object.entries(ratios))
-      console.log(`ratio ${name} / bare (best of ${ROUNDS} rounds each): ${ratio}`);
+    if (wanted('sqlite'))
+      servers.push(await startSignet('sqlite', 'signet (SQLite)', `sqlite:${join(dir, 'full.db')}`));
+    if (wanted('sqlite-normal'))
+      servers.push(
+        await startSignet(
+          'sqlite-normal',
+          'signet (SQLite, synchronous=normal)',
+          `sqlite:${join(dir, 'normal.db')}`,
+          {
+            SIGNET_SQLITE_SYNCHRONOUS: 'normal',
+          },
+        ),
+      );
+    if (database) servers.push(await startSignet('postgres', 'signet (PostgreSQL)', database.url));
+    if (COMPARE_TREE && wanted('compare'))
+      servers.push(
+        await startSignet(
+          'compare',
+          `signet (SQLite, ${COMPARE_TREE})`,
+          `sqlite:${join(dir, 'compare.db')}`,
+          {},
+          COMPARE_TREE,
+        ),
+      );
+    const rounds: Round[] = [];
+    const summaries: Record<string, ReturnType<typeof summarise>> = {};
+    for (const scenario of SCENARIOS) {
+      const taking = servers.filter((s) => scenario.servers.includes(s.key));
+      process.stderr.write(
+        `\n${scenario.name}: ${scenario.events} events per batch, ${scenario.connections} connections, ` +
+          `${scenario.tokenChurn ? `a new token every ${scenario.tokenChurn} batches` : 'one token'}\n`,
+      );
+      for (let round = 1; round <= scenario.rounds; round++) {
+        for (const server of taking) {
+          process.stderr.write(`  round ${round}: ${server.name} for ${SECONDS} s … `);
+          const r = await load(server, scenario);
+          process.stderr.write(`${r.batchesPerSecond} batches/s\n`);
+          rounds.push({ scenario: scenario.name, server: server.name, ...r });
+        }
+      }
+      summaries[scenario.name] = summarise(scenario, rounds, taking);
+      console.log(
+        `\n${scenario.name} (${scenario.events} events/batch, ${scenario.connections} connections, token churn ${scenario.tokenChurn || 'none'}; median of ${scenario.rounds} rounds of ${SECONDS} s)`,
+      );
+      console.table(summaries[scenario.name]);
+    }
+    const peak = Object.fromEntries(servers.map((s) => [s.name, memoryMb(s.child, 'VmHWM')]));
+    console.log('\npeak RSS (MB) over the whole run:', peak);
     writeFileSync(
       join(root, 'bench/results.json'),
-      `${JSON.stringify({ at: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds: SECONDS, connections: CONNECTIONS, eventsPerBatch: EVENTS, tokenChurn: TOKEN_CHURN, rounds, ratios }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds: SECONDS, scenarios: SCENARIOS, rounds, summaries, peakRssMb: peak }, null, 2)}\n`,
     );
   } finally {
     // SIGINT: the servers shut down cleanly, so a --cpu-prof is written.
-    for (const child of [bare, sqlite.child, postgres?.child, compared?.child]) child?.kill('SIGINT');
+    for (const s of servers) s.child.kill('SIGINT');
     await new Promise((r) => setTimeout(r, PROFILE_DIR ? 3_000 : 300));
     await database?.drop();
     rmSync(dir, { recursive: true, force: true });

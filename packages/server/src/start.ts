@@ -28,6 +28,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const out = options.out ?? process.stdout;
   const store = openStore(config.databaseUrl, {
     sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs,
+    sqliteSynchronous: config.sqliteSynchronous,
     poolSize: config.databasePoolSize,
     onBackgroundError: (error) =>
       process.stderr.write(`signet: database connection error: ${error.message}\n`),

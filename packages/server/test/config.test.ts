@@ -15,6 +15,14 @@ describe('configuration: one set of rules, however it is given', () => {
     expect(loadConfig({ SIGNET_TOKEN_CACHE_SIZE: '0' }).tokenCacheSize).toBe(0);
   });
 
+  it('SQLite durability: full unless normal is asked for; anything else is refused', () => {
+    expect(loadConfig({}).sqliteSynchronous).toBe('full');
+    expect(loadConfig({ SIGNET_SQLITE_SYNCHRONOUS: 'normal' }).sqliteSynchronous).toBe('normal');
+    expect(() => loadConfig({ SIGNET_SQLITE_SYNCHRONOUS: 'off' })).toThrow(
+      'SIGNET_SQLITE_SYNCHRONOUS must be full or normal, got "off"',
+    );
+  });
+
   it('buildApp refuses a setting out of range instead of running with it', async () => {
     const store = openStore('sqlite::memory:');
     const adminToken = AdminTokenCheck.forToken('config-test-admin-token-0123456789');

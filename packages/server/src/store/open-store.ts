@@ -4,6 +4,8 @@ import type { Store } from './store.ts';
 
 export interface OpenStoreOptions {
   sqliteBusyTimeoutMs?: number;
+  /** SQLite's `synchronous`: `full` (default) survives power loss, `normal` only a process crash. */
+  sqliteSynchronous?: 'full' | 'normal';
   /** PostgreSQL connections per instance. */
   poolSize?: number;
   /** Where PostgreSQL connection errors outside a request are reported. */
@@ -24,5 +26,9 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
   }
   const filename = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url;
   if (filename === '') throw new Error('SIGNET_DATABASE_URL: sqlite: needs a file path or :memory:');
-  return openSqliteStore({ filename, busyTimeoutMs: options.sqliteBusyTimeoutMs });
+  return openSqliteStore({
+    filename,
+    busyTimeoutMs: options.sqliteBusyTimeoutMs,
+    synchronous: options.sqliteSynchronous,
+  });
 }

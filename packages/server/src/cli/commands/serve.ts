@@ -47,7 +47,12 @@ function configFrom(flags: Record<string, unknown>, keys: readonly ConfigKey[]):
 }
 
 const ALL_KEYS = Object.keys(CONFIG_ENV) as ConfigKey[];
-const DATABASE_KEYS: ConfigKey[] = ['databaseUrl', 'databasePoolSize', 'sqliteBusyTimeoutMs'];
+const DATABASE_KEYS: ConfigKey[] = [
+  'databaseUrl',
+  'databasePoolSize',
+  'sqliteBusyTimeoutMs',
+  'sqliteSynchronous',
+];
 
 export function serveCommand(program: Command): void {
   const serve = program
@@ -73,6 +78,7 @@ export function serveCommand(program: Command): void {
     const { openStore } = await import('../../store/open-store.ts');
     const store = openStore(config.databaseUrl, {
       sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs,
+      sqliteSynchronous: config.sqliteSynchronous,
       poolSize: config.databasePoolSize,
     });
     try {

@@ -1,7 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { kyselyAuditLog } from '../kysely/kysely-audit-log.ts';
 import { kyselyDataReader } from '../kysely/kysely-data-reader.ts';
 import { kyselyRegistry } from '../kysely/kysely-registry.ts';
@@ -11,36 +8,33 @@ import type { Database as Schema } from '../schema.ts';
 import { withStorageErrors } from '../storage-unavailable.ts';
 import type { Store } from '../store.ts';
 import { SqliteBatchWriter } from './sqlite-batch-writer.ts';
+import { openSqliteConnection, type SqliteConnectionOptions } from './sqlite-connection.ts';
+import { SqliteImmediateDialect } from './sqlite-immediate-dialect.ts';
 import { sqliteOutageTest } from './sqlite-unavailable.ts';
+import { SqliteWriterClient } from './sqlite-writer-client.ts';
 
-export interface SqliteStoreOptions {
-  /** A file path, or ':memory:'. */
-  filename: string;
-  /** How long a write waits for another connection's lock before the request gets 503. */
-  busyTimeoutMs?: number;
-}
+export type SqliteStoreOptions = SqliteConnectionOptions;
 
 /**
- * The default backend: one embedded SQLite file, in WAL mode, on one connection. Batches go
- * through the group-commit writer; everything else through the queries shared with PostgreSQL.
+ * The default backend: one embedded SQLite file in WAL mode. Batches go through the group-commit
+ * writer on a worker thread with its own connection (an in-memory database, which a second
+ * connection cannot see, keeps the writer on this thread); everything else goes through the
+ * queries shared with PostgreSQL on this thread's connection.
  *
  * @example
  * const store = openSqliteStore({ filename: './signet.db' });
  * await store.migrate();
  */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
-  if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
-  const connection = new Database(options.filename);
-  connection.pragma('journal_mode = WAL');
-  // WAL + NORMAL survives a process crash; only an OS crash can lose the last commits.
-  connection.pragma('synchronous = NORMAL');
-  connection.pragma('foreign_keys = ON');
-  connection.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: connection }) });
-  const writer = new SqliteBatchWriter(connection, (write) =>
-    // Holding Kysely's connection means no Kysely transaction is open while the group writes.
-    db.connection().execute(async () => write()),
-  );
+  const connection = openSqliteConnection(options);
+  const db = new Kysely<Schema>({ dialect: new SqliteImmediateDialect({ database: connection }) });
+  const writer =
+    options.filename === ':memory:'
+      ? new SqliteBatchWriter(connection, (write) =>
+          // Holding Kysely's connection means no Kysely transaction is open while the group writes.
+          db.connection().execute(async () => write()),
+        )
+      : new SqliteWriterClient(options);
   const store: Store = {
     ...kyselyRegistry(db, {
       // SQLite has no row locks: a writing transaction holds the whole database.
@@ -60,7 +54,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     async ping() {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    async close() {
+      if (writer instanceof SqliteWriterClient) await writer.close();
+      await db.destroy();
+    },
   };
   return withStorageErrors(store, sqliteOutageTest(connection));
 }

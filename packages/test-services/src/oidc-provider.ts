@@ -84,7 +84,8 @@ function readForm(request: IncomingMessage): Promise<URLSearchParams> {
  * Starts `oidc-provider` on 127.0.0.1 and a free port with one confidential client
  * (client_secret_basic, authorization code with PKCE), discovery, a JWKS of one RS256 key, and a
  * sign-in page of its own where any user name signs in (no password: a test provider). Consent
- * is pre-granted for its one first-party client.
+ * is granted without a page for its one first-party client; with `offline_access` (and
+ * `prompt=consent`) the client also gets a refresh token.
  *
  * @example
  * const provider = await startOidcProvider();
@@ -107,7 +108,9 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
         client_id: clientId,
         client_secret: clientSecret,
         redirect_uris: redirectUris,
-        grant_types: ['authorization_code'],
+        // refresh_token: a relying party that asks for offline_access (the demo shop) renews
+        // ID tokens without sending the user back to the sign-in page.
+        grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
       },
@@ -131,6 +134,7 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
       Interaction: 600,
       Session: 3600,
       Grant: 3600,
+      RefreshToken: 8 * 3600,
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     findAccount: async (_ctx, sub) => ({
@@ -195,6 +199,23 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
         response,
         { login: { accountId: login } },
         { mergeWithLastSubmission: false },
+      );
+      return;
+    }
+    if (details.prompt.name === 'consent') {
+      // First-party client: what it asks for (offline_access needs an explicit consent) is granted.
+      const { accountId } = details.session ?? {};
+      if (!accountId) throw new Error('consent without a signed-in user');
+      const grant = details.grantId
+        ? ((await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId, clientId }))
+        : new provider.Grant({ accountId, clientId });
+      grant.addOIDCScope(String(details.params.scope ?? 'openid'));
+      const grantId = await grant.save();
+      await provider.interactionFinished(
+        request,
+        response,
+        { consent: { grantId } },
+        { mergeWithLastSubmission: true },
       );
       return;
     }

@@ -9,6 +9,7 @@ import { requireAdmin } from './admin/auth.ts';
 import { adminAppRoutes } from './admin/routes/apps.ts';
 import { adminAuditRoutes } from './admin/routes/audit.ts';
 import { adminDataRoutes } from './admin/routes/data.ts';
+import { adminJwksRoutes } from './admin/routes/jwks.ts';
 import { adminKeyRoutes } from './admin/routes/keys.ts';
 import { adminSessionRoutes, adminWhoAmIRoutes } from './admin/routes/session.ts';
 import { adminStatsRoutes } from './admin/routes/stats.ts';
@@ -20,6 +21,7 @@ import { checkConfig, DEFAULT_CONFIG, type ServerConfig } from './config.ts';
 import { ApiError } from './errors.ts';
 import { answerClientError, answerFrameworkError } from './http-layer-errors.ts';
 import { ingestCors } from './ingest-cors.ts';
+import { JwksProviders } from './jwks/jwks-providers.ts';
 import { createMetrics } from './metrics.ts';
 import { createRateLimits } from './rate-limits.ts';
 import { requestId } from './request-id.ts';
@@ -74,7 +76,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.removeContentTypeParser('text/plain');
 
   const metrics = createMetrics();
-  const registry = new AppRegistry(store, config.tokenCacheSize, config.changeCheckMs);
+  const jwks = new JwksProviders({
+    limits: { allowPrivateNetwork: config.jwksAllowPrivateNetwork },
+    now,
+    onFetch(appId, outcome, keys) {
+      metrics.jwksFetches.inc({ app_id: appId, outcome });
+      metrics.jwksKeys.set({ app_id: appId }, keys);
+    },
+  });
+  const registry = new AppRegistry(store, config.tokenCacheSize, config.changeCheckMs, jwks);
   await registry.start((error) => app.log.warn({ err: error }, 'app change check failed'));
   app.addHook('onClose', () => registry.stop());
   const rateLimits = await createRateLimits(app, {
@@ -132,6 +142,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       await admin.register(adminWhoAmIRoutes, sessionDeps);
       await admin.register(adminAppRoutes, deps);
       await admin.register(adminKeyRoutes, deps);
+      await admin.register(adminJwksRoutes, deps);
       await admin.register(adminDataRoutes, deps);
       await admin.register(adminStatsRoutes, deps);
       await admin.register(adminAuditRoutes, deps);

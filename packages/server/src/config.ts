@@ -31,6 +31,11 @@ export interface ServerConfig {
   requestTimeoutMs: number;
   /** When set, `/metrics` needs `Authorization: Bearer <it>`; when unset, it is open. */
   metricsToken: string | null;
+  /**
+   * Lets identity-provider URLs (`jwksUrl`, discovery) use http and private, loopback or
+   * link-local addresses: for tests and on-premise providers only.
+   */
+  jwksAllowPrivateNetwork: boolean;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -52,6 +57,7 @@ export type SqliteSynchronous = 'full' | 'normal';
   trustProxy: false,
   requestTimeoutMs: 30_000,
   metricsToken: null,
+  jwksAllowPrivateNetwork: false,
 };
 
   sqliteSynchronous: 'full',
@@ -73,6 +79,7 @@ export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   trustProxy: 'SIGNET_TRUST_PROXY',
   requestTimeoutMs: 'SIGNET_REQUEST_TIMEOUT_MS',
   metricsToken: 'SIGNET_METRICS_TOKEN',
+  jwksAllowPrivateNetwork: 'SIGNET_JWKS_ALLOW_PRIVATE_NETWORK',
 };
 
 type IntegerKey = {
@@ -120,6 +127,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   }
   config.trustProxy = trust === 'true' || trust === '1';
   config.metricsToken = text('metricsToken') ?? null;
+  const allowPrivate = text('jwksAllowPrivateNetwork');
+  if (allowPrivate !== undefined && !['1', '0', 'true', 'false'].includes(allowPrivate)) {
+    throw new Error(`${CONFIG_ENV.jwksAllowPrivateNetwork} must be 1 or 0, got "${allowPrivate}"`);
+  }
+  config.jwksAllowPrivateNetwork = allowPrivate === '1' || allowPrivate === 'true';
   return checkConfig(config);
 }
 

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The server's Prometheus metrics, on a registry of its own (one per app instance). */
 export function createMetrics() {
@@ -22,6 +22,18 @@ export function createMetrics() {
       name: 'signet_batch_events',
       help: 'Events per ingested batch.',
       buckets: [1, 5, 10, 20, 50, 100, 200, 500],
+      registers: [registry],
+    }),
+    jwksFetches: new Counter({
+      name: 'signet_jwks_fetches_total',
+      help: "Fetches of an app's identity provider JWKS (or discovery document) by outcome: ok or why it failed.",
+      labelNames: ['app_id', 'outcome'] as const,
+      registers: [registry],
+    }),
+    jwksKeys: new Gauge({
+      name: 'signet_jwks_keys',
+      help: "Usable signing keys in an app's cached identity provider JWKS.",
+      labelNames: ['app_id'] as const,
       registers: [registry],
     }),
     verificationSeconds: new Histogram({

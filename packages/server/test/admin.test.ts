@@ -71,6 +71,9 @@ describe('apps and JWT settings', () => {
       issuer: null,
       clockToleranceSeconds: 30,
       maxTokenLifetimeSeconds: 3600,
+      jwksUrl: null,
+      discovery: false,
+      userIdClaim: 'sub',
     });
     const again = await server.admin('PUT', `/admin/v1/apps/${appId}/jwt`, {
       mode: 'optional',

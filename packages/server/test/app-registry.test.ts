@@ -10,6 +10,9 @@ const JWT: JwtSettings = {
   issuer: null,
   clockToleranceSeconds: 60,
   maxTokenLifetimeSeconds: 2_592_000,
+  jwksUrl: null,
+  discovery: false,
+  userIdClaim: 'sub',
 };
 
 for (const backend of BACKENDS) {

@@ -15,6 +15,9 @@ const JWT = {
   issuer: null,
   clockToleranceSeconds: 60,
   maxTokenLifetimeSeconds: 2_592_000,
+  jwksUrl: null,
+  discovery: false,
+  userIdClaim: 'sub',
 };
 
 let batchNo = 0;

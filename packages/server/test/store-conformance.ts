@@ -22,6 +22,9 @@ const JWT: JwtSettings = {
   issuer: null,
   clockToleranceSeconds: 60,
   maxTokenLifetimeSeconds: 2_592_000,
+  jwksUrl: null,
+  discovery: false,
+  userIdClaim: 'sub',
 };
 const T0 = Date.UTC(2026, 10, 28, 9, 15);
 
@@ -152,6 +155,31 @@ export function describeStoreConformance(backend: Backend): void {
 
       it('refuses required without keys', async () => {
         expect(await store.updateJwtSettings('app_1', { ...JWT, mode: 'required' }, T0)).toBe('no_keys');
+      });
+
+      it('keeps the identity provider settings, and lets a provider stand in for keys (SPEC §4.1)', async () => {
+        const viaUrl = {
+          ...JWT,
+          mode: 'required' as const,
+          issuer: 'https://idp.example/',
+          jwksUrl: 'https://idp.example/.well-known/jwks.json',
+          userIdClaim: 'app_user_id',
+        };
+        const updated = await store.updateJwtSettings('app_1', viaUrl, T0);
+        expect(updated).toMatchObject({ jwt: viaUrl });
+        expect((await store.getApp('app_1'))?.jwt).toEqual(viaUrl);
+        const viaDiscovery = { ...viaUrl, jwksUrl: null, discovery: true };
+        await store.updateJwtSettings('app_1', viaDiscovery, T0 + 1);
+        expect((await store.getApp('app_1'))?.jwt).toEqual(viaDiscovery);
+        expect((await store.listApps()).find((a) => a.id === 'app_1')?.jwt).toEqual(viaDiscovery);
+
+        // With a provider the last key may go while required; without one, required needs a key.
+        expect(await store.addKey('app_1', key('k1'), 5)).toBe('added');
+        expect(await store.removeKey('app_1', 'k1', T0 + 2)).toBe('removed');
+        expect(await store.updateJwtSettings('app_1', { ...viaDiscovery, discovery: false }, T0 + 3)).toBe(
+          'no_keys',
+        );
+        expect((await store.getApp('app_1'))?.jwt).toEqual(viaDiscovery);
       });
 
       it('adds keys up to the limit, refuses duplicates, guards the last key', async () => {

@@ -1,4 +1,5 @@
 import { createTokenVerifier, type TokenVerifier } from '@signet/verifier';
+import { JwksProviders } from '../jwks/jwks-providers.ts';
 import type { AppRow, KeyRow, RegistryStore } from '../store/registry-store.ts';
 
 /** What ingestion needs to know about an app, loaded once and reused until it changes. */
@@ -26,6 +27,8 @@ export class AppRegistry {
     private readonly store: RegistryStore,
     private readonly tokenCacheSize: number,
     private readonly checkEveryMs = 5_000,
+    /** The apps' identity providers (SPEC §4.1); they outlive verifiers rebuilt for other changes. */
+    readonly jwks = new JwksProviders({ limits: { allowPrivateNetwork: false } }),
   ) {}
 
   /** Starts following changes made by other instances. */
@@ -76,12 +79,17 @@ export class AppRegistry {
 
   private async load(appId: string): Promise<LoadedApp | null> {
     const app = await this.store.getApp(appId);
-    if (!app) return null;
+    if (!app) {
+      this.jwks.forget(appId);
+      return null;
+    }
     const keys = await this.store.listKeys(appId);
+    const provider = this.jwks.forApp(appId, app.jwt);
     const verifier = createTokenVerifier({
       keys: keys.map((k) => ({ kid: k.kid, algorithms: k.algorithms, jwk: k.jwk })),
       settings: app.jwt,
       cacheSize: this.tokenCacheSize,
+      ...(provider && { provider }),
     });
     this.versions.set(appId, app.updatedAt);
     return { app, keys, verifier };

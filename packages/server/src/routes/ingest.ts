@@ -97,7 +97,8 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Prom
         verified: result === null ? null : result.ok,
         events,
         outcome,
-        keyUsed: result?.ok ? result.kid : null,
+        // Use counts belong to registered keys; a provider's keys are not the app's to count.
+        keyUsed: result?.ok && result.keySource === 'registered' ? result.kid : null,
         failure,
       });
       const body: BatchResponse = { accepted: stored.accepted, duplicates: stored.duplicates };

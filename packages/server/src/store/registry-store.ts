@@ -55,7 +55,10 @@ export interface RegistryStore {
   getApp(appId: string): Promise<AppRow | null>;
   /** Renames the app or changes its retention; null when the app does not exist. */
   updateApp(appId: string, changes: AppChanges, now: number): Promise<AppRow | null>;
-  /** Refuses `required` while the app has no key, atomically with the key count. */
+  /**
+   * Refuses `required` while the app has neither a key nor an identity provider (`jwksUrl` or
+   * discovery), atomically with the key count.
+   */
   updateJwtSettings(appId: string, jwt: JwtSettings, now: number): Promise<UpdateJwtResult>;
 
   listKeys(appId: string): Promise<KeyRow[]>;

@@ -17,6 +17,12 @@ export interface AppsTable {
   updated_at: number;
   /** Days an event is kept after it was received; null keeps events forever (migration 004). */
   retention_days: number | null;
+  /** The identity provider's JWKS URL; null: none (migration 005). */
+  jwks_url: string | null;
+  /** 1: the JWKS URL comes from OpenID discovery on `issuer`. */
+  jwks_discovery: number;
+  /** The claim compared with the batch's user.id; `sub` by default. */
+  user_id_claim: string;
 }
 
 export interface AppKeysTable {

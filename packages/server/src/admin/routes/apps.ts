@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { ApiError, appNotFound } from '../../errors.ts';
 import { appToWire } from '../../wire.ts';
 import { asJson } from '../audit.ts';
+import { nextJwtSettings } from '../jwt-settings.ts';
 import { type AdminDeps, appIdParams, requireApp } from './shared.ts';
 
 const appName = { type: 'string', minLength: 1, maxLength: 200 } as const;
@@ -41,6 +42,9 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
           issuer: null,
           clockToleranceSeconds: LIMITS.defaultClockToleranceSeconds,
           maxTokenLifetimeSeconds: LIMITS.defaultMaxTokenLifetimeSeconds,
+          jwksUrl: null,
+          discovery: false,
+          userIdClaim: 'sub',
         } satisfies JwtSettings,
         createdAt: now,
         updatedAt: now,
@@ -137,6 +141,9 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
               minimum: 1,
               maximum: LIMITS.maxTokenLifetimeSeconds,
             },
+            jwksUrl: { type: ['string', 'null'], minLength: 1, maxLength: 2048 },
+            discovery: { type: 'boolean' },
+            userIdClaim: { type: ['string', 'null'], minLength: 1, maxLength: LIMITS.maxIdLength },
           },
         },
       },
@@ -144,25 +151,14 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
     async (request) => {
       const { appId } = request.params;
       const current = await requireApp(deps.store, appId);
-      const body = request.body;
-      const jwt: JwtSettings = {
-        mode: body.mode,
-        audience: body.audience === undefined ? current.jwt.audience : body.audience,
-        issuer: body.issuer === undefined ? current.jwt.issuer : body.issuer,
-        clockToleranceSeconds: body.clockToleranceSeconds ?? current.jwt.clockToleranceSeconds,
-        // null puts the default back: every app has a maximum lifetime (SPEC §4).
-        maxTokenLifetimeSeconds:
-          body.maxTokenLifetimeSeconds === undefined
-            ? current.jwt.maxTokenLifetimeSeconds
-            : (body.maxTokenLifetimeSeconds ?? LIMITS.defaultMaxTokenLifetimeSeconds),
-      };
+      const jwt = nextJwtSettings(current.jwt, request.body, deps.registry.jwks.allowPrivateNetwork);
       const result = await deps.store.updateJwtSettings(appId, jwt, deps.now());
       if (result === 'no_app') throw appNotFound();
       if (result === 'no_keys') {
         throw new ApiError(
           'NO_KEYS',
           'no_keys_registered',
-          'Register a public key before setting the mode to required',
+          'Register a public key or name an identity provider (jwksUrl or discovery) before setting the mode to required',
         );
       }
       deps.registry.invalidate(appId);

@@ -69,6 +69,9 @@ export function kyselyRegistry(db: Kysely<Database>, dialect: RegistryDialect): 
           issuer: app.jwt.issuer,
           clock_tolerance_seconds: app.jwt.clockToleranceSeconds,
           max_token_lifetime_seconds: app.jwt.maxTokenLifetimeSeconds,
+          jwks_url: app.jwt.jwksUrl,
+          jwks_discovery: app.jwt.discovery ? 1 : 0,
+          user_id_claim: app.jwt.userIdClaim,
           created_at: app.createdAt,
           updated_at: app.updatedAt,
           retention_days: app.retentionDays ?? null,
@@ -111,7 +114,9 @@ export function kyselyRegistry(db: Kysely<Database>, dialect: RegistryDialect): 
         // the count and the switch to required.
         const app = await lockApp(trx, appId);
         if (!app) return 'no_app';
-        if (jwt.mode === 'required' && (await countKeys(trx, appId)) === 0) return 'no_keys';
+        // Keys or an identity provider: either lets a token pass (SPEC §4.1).
+        const provider = jwt.jwksUrl !== null || jwt.discovery;
+        if (jwt.mode === 'required' && !provider && (await countKeys(trx, appId)) === 0) return 'no_keys';
         await trx
           .updateTable('apps')
           .set({
@@ -120,6 +125,9 @@ export function kyselyRegistry(db: Kysely<Database>, dialect: RegistryDialect): 
             issuer: jwt.issuer,
             clock_tolerance_seconds: jwt.clockToleranceSeconds,
             max_token_lifetime_seconds: jwt.maxTokenLifetimeSeconds,
+            jwks_url: jwt.jwksUrl,
+            jwks_discovery: jwt.discovery ? 1 : 0,
+            user_id_claim: jwt.userIdClaim,
           })
           .where('id', '=', appId)
           .execute();
@@ -191,7 +199,8 @@ export function kyselyRegistry(db: Kysely<Database>, dialect: RegistryDialect): 
           .where('kid', '=', kid)
           .executeTakeFirst();
         if (!key) return 'not_found';
-        if (app.jwt_mode === 'required' && (await countKeys(trx, appId)) <= 1) return 'last_key';
+        const provider = app.jwks_url !== null || Number(app.jwks_discovery) === 1;
+        if (app.jwt_mode === 'required' && !provider && (await countKeys(trx, appId)) <= 1) return 'last_key';
         await trx.deleteFrom('app_keys').where('app_id', '=', appId).where('kid', '=', kid).execute();
         await changed(trx, appId, now);
         return 'removed';
@@ -243,6 +252,9 @@ function toAppRow(row: Selectable<AppsTable>): AppRow {
       issuer: row.issuer,
       clockToleranceSeconds: Number(row.clock_tolerance_seconds),
       maxTokenLifetimeSeconds: Number(row.max_token_lifetime_seconds),
+      jwksUrl: row.jwks_url,
+      discovery: Number(row.jwks_discovery) === 1,
+      userIdClaim: row.user_id_claim,
     },
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),

@@ -4,6 +4,7 @@ import * as initial from './001-initial.ts';
 import * as senderScope from './002-sender-scope.ts';
 import * as eventQueries from './003-event-queries.ts';
 import * as governance from './004-governance.ts';
+import * as identityProvider from './005-identity-provider.ts';
 
 /** Every migration in order; each receives the dialect so one list serves both backends. */
 const MIGRATIONS = {
@@ -11,6 +12,7 @@ const MIGRATIONS = {
   '002-sender-scope': senderScope,
   '003-event-queries': eventQueries,
   '004-governance': governance,
+  '005-identity-provider': identityProvider,
 };
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {

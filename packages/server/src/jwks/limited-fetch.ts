@@ -15,6 +15,8 @@ export interface FetchLimits {
   allowPrivateNetwork: boolean;
   /** Extra trusted certificate authorities (tests with a self-signed provider). */
   ca?: string;
+  /** Resolves a host name; node:dns `lookup` unless a test plays the DNS. */
+  resolve?: (hostname: string, family: number) => Promise<LookupAddress[]>;
 }
 
 export type FetchResult =
@@ -65,7 +67,7 @@ export function fetchLimited(url: URL, limits: FetchLimits): Promise<FetchResult
     const req: ClientRequest = send(url, {
       method: 'GET',
       agent: false,
-      lookup: checkedLookup(limits.allowPrivateNetwork),
+      lookup: checkedLookup(limits.allowPrivateNetwork, limits.resolve ?? systemResolve),
       headers: { accept: 'application/jwk-set+json, application/json', 'user-agent': 'signet-jwks' },
       ...(limits.ca !== undefined && { ca: limits.ca }),
     });
@@ -126,25 +128,36 @@ export function fetchLimited(url: URL, limits: FetchLimits): Promise<FetchResult
  * A `lookup` for node:http(s) that resolves every address of the name and hands over only the
  * allowed ones, so the connection can only go to an address that was checked.
  */
-function checkedLookup(allowPrivateNetwork: boolean): LookupFunction {
+export function checkedLookup(
+  allowPrivateNetwork: boolean,
+  resolve: NonNullable<FetchLimits['resolve']> = systemResolve,
+): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { all: true, family: options.family ?? 0 }, (error, addresses) => {
-      if (error) return callback(error, '', 0);
-      const allowed = (addresses as LookupAddress[]).filter(
-        (entry) => allowPrivateNetwork || !isRefusedAddress(entry.address),
-      );
-      const first = allowed[0];
-      if (!first) {
-        const refusal = new Refusal(
-          'address_refused',
-          'The provider resolved to a private or loopback address',
-        );
-        return callback(refusal as NodeJS.ErrnoException, '', 0);
-      }
-      if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, allowed);
-      return callback(null, first.address, first.family);
-    });
+    resolve(hostname, options.family ?? 0).then(
+      (addresses) => {
+        const allowed = addresses.filter((entry) => allowPrivateNetwork || !isRefusedAddress(entry.address));
+        const first = allowed[0];
+        if (!first) {
+          const refusal = new Refusal(
+            'address_refused',
+            'The provider resolved to a private or loopback address',
+          );
+          return callback(refusal as NodeJS.ErrnoException, '', 0);
+        }
+        if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, allowed);
+        return callback(null, first.address, first.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, '', 0),
+    );
   };
+}
+
+function systemResolve(hostname: string, family: number): Promise<LookupAddress[]> {
+  return new Promise((resolve, reject) => {
+    dnsLookup(hostname, { all: true, family }, (error, addresses) =>
+      error ? reject(error) : resolve(addresses as LookupAddress[]),
+    );
+  });
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {

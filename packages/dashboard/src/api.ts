@@ -3,6 +3,7 @@ import type {
   AuthFailure,
   AuthOutcome,
   AuthStatsRow,
+  JwksStatus,
   JwtSettings,
   JwtSettingsUpdate,
   KeyInfo,
@@ -100,6 +101,25 @@ export interface Overview {
 
 const app = (id: string) => `/apps/${encodeURIComponent(id)}`;
 
+/** The events API's filters (SPEC §5); empty strings are left out. `from`/`to` are ISO-8601. */
+export interface EventFilters {
+  userId: string;
+  name: string;
+  verified: '' | 'true' | 'false';
+  from: string;
+  to: string;
+}
+export interface EventsPage {
+  events: StoredEvent[];
+  nextCursor: string | null;
+}
+
+function eventQuery(filters: EventFilters, extra: Record<string, string | null>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries({ ...filters, ...extra })) if (value) query.set(name, value);
+  return query.toString();
+}
+
 /** The admin API calls the pages make, typed. */
 export const api = {
   session: () => request<{ via: string; expiresAt: string | null }>('GET', '/session'),
@@ -110,6 +130,10 @@ export const api = {
   createApp: (name: string) => request<AppInfo>('POST', '/apps', { name }),
   app: (id: string) => request<AppInfo>('GET', app(id)),
   setJwt: (id: string, update: JwtSettingsUpdate) => request<JwtSettings>('PUT', `${app(id)}/jwt`, update),
+  /** This instance's view of the keys fetched from the app's identity provider. */
+  jwks: (id: string) => request<JwksStatus>('GET', `${app(id)}/jwks`),
+  /** "Fetch now": answers after the fetch, with `lastError` set when it failed. */
+  refreshJwks: (id: string) => request<JwksStatus>('POST', `${app(id)}/jwks/refresh`, {}),
   keys: (id: string) => request<{ keys: KeyInfo[] }>('GET', `${app(id)}/keys`),
   addKey: (id: string, body: { pem?: string; jwk?: unknown; kid?: string; label?: string }) =>
     request<KeyInfo>('POST', `${app(id)}/keys`, body),
@@ -122,11 +146,14 @@ export const api = {
       'GET',
       `${app(id)}/auth/failures?limit=100${code ? `&code=${encodeURIComponent(code)}` : ''}`,
     ),
-  events: (id: string, userId: string) =>
-    request<{ events: StoredEvent[] }>(
-      'GET',
-      `${app(id)}/events?limit=100${userId ? `&userId=${encodeURIComponent(userId)}` : ''}`,
-    ),
+  /** One page of events, newest first; pass the previous page's nextCursor for the next. */
+  events: (id: string, filters: EventFilters, cursor: string | null = null, limit = 50) =>
+    request<EventsPage>('GET', `${app(id)}/events?${eventQuery(filters, { limit: String(limit), cursor })}`),
+  /** Where the browser downloads the matching events as NDJSON (the session cookie goes along). */
+  exportUrl: (id: string, filters: EventFilters) => {
+    const query = eventQuery(filters, {});
+    return `/admin/v1${app(id)}/events/export${query ? `?${query}` : ''}`;
+  },
   user: (id: string, userId: string) =>
     request<UserProfile>('GET', `${app(id)}/users/${encodeURIComponent(userId)}`),
 };

@@ -1,4 +1,4 @@
-import type { AppInfo, JwtMode, JwtSettings } from '@signet/protocol';
+import type { AppInfo, JwtMode, JwtSettings, JwtSettingsUpdate } from '@signet/protocol';
 import { useState } from 'preact/hooks';
 import { type AuthStats, api } from '../api.ts';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
@@ -7,6 +7,7 @@ import { count, plural } from '../format.ts';
 import { failureReasons } from '../outcomes.ts';
 import { href } from '../router.ts';
 import { useResource } from '../use-resource.ts';
+import { ProviderKeys } from './provider-keys.tsx';
 
 const MODES: { mode: JwtMode; title: string; text: string }[] = [
   {
@@ -35,19 +36,28 @@ export function AuthenticationPage({ appId, onSaved }: { appId: string; onSaved:
   return (
     <Load resource={data} what="the authentication settings">
       {({ app, stats }) => (
-        <SettingsForm
-          key={app.id}
-          app={app}
-          stats={stats}
-          reload={() => {
-            data.reload();
-            onSaved();
-          }}
-        />
+        <>
+          <SettingsForm
+            key={app.id}
+            app={app}
+            stats={stats}
+            reload={() => {
+              data.reload();
+              onSaved();
+            }}
+          />
+          {(app.jwt.jwksUrl || app.jwt.discovery) && (
+            // Remounted when the provider changes, so it shows the new provider's state.
+            <ProviderKeys key={`${app.jwt.jwksUrl}|${app.jwt.discovery}|${app.jwt.issuer}`} appId={app.id} />
+          )}
+        </>
       )}
     </Load>
   );
 }
+
+/** Where the app's identity provider publishes its keys: nowhere, a JWKS URL, or discovery. */
+type ProviderSource = 'none' | 'url' | 'discovery';
 
 interface Draft {
   mode: JwtMode;
@@ -55,6 +65,9 @@ interface Draft {
   issuer: string;
   clockTolerance: string;
   maxLifetime: string;
+  provider: ProviderSource;
+  jwksUrl: string;
+  userIdClaim: string;
 }
 
 const toDraft = (jwt: JwtSettings): Draft => ({
@@ -63,7 +76,37 @@ const toDraft = (jwt: JwtSettings): Draft => ({
   issuer: jwt.issuer ?? '',
   clockTolerance: String(jwt.clockToleranceSeconds),
   maxLifetime: String(jwt.maxTokenLifetimeSeconds),
+  provider: jwt.jwksUrl ? 'url' : jwt.discovery ? 'discovery' : 'none',
+  jwksUrl: jwt.jwksUrl ?? '',
+  userIdClaim: jwt.userIdClaim ?? 'sub',
 });
+
+/** The provider settings that changed (only those are sent: the rest keep their stored values). */
+function providerUpdate(jwt: JwtSettings, draft: Draft): JwtSettingsUpdate {
+  const jwksUrl = draft.provider === 'url' ? draft.jwksUrl.trim() : null;
+  const discovery = draft.provider === 'discovery';
+  const userIdClaim = draft.userIdClaim.trim() || 'sub';
+  return {
+    mode: draft.mode,
+    ...(jwksUrl !== (jwt.jwksUrl ?? null) && { jwksUrl }),
+    ...(discovery !== (jwt.discovery ?? false) && { discovery }),
+    ...(userIdClaim !== (jwt.userIdClaim ?? 'sub') && { userIdClaim }),
+  };
+}
+
+const SOURCES: { source: ProviderSource; title: string; text: string }[] = [
+  { source: 'none', title: 'None', text: 'Only the public keys registered on the Keys tab verify tokens.' },
+  {
+    source: 'discovery',
+    title: 'OpenID discovery',
+    text: "Signet reads the issuer's /.well-known/openid-configuration and fetches the JWKS it names (Auth0, Keycloak, Cognito, Okta…).",
+  },
+  {
+    source: 'url',
+    title: 'JWKS URL',
+    text: 'Signet fetches the key set at this address (Firebase, or any provider without discovery).',
+  },
+];
 
 function SettingsForm({ app, stats, reload }: { app: AppInfo; stats: AuthStats; reload: () => void }) {
   const [draft, setDraft] = useState(() => toDraft(app.jwt));
@@ -81,7 +124,7 @@ function SettingsForm({ app, stats, reload }: { app: AppInfo; stats: AuthStats; 
     setError(null);
     try {
       await api.setJwt(app.id, {
-        mode: draft.mode,
+        ...providerUpdate(app.jwt, draft),
         audience: draft.audience.trim() || null,
         issuer: draft.issuer.trim() || null,
         clockToleranceSeconds: Number(draft.clockTolerance),
@@ -127,6 +170,54 @@ function SettingsForm({ app, stats, reload }: { app: AppInfo; stats: AuthStats; 
       </fieldset>
 
       <fieldset>
+        <legend>Identity provider</legend>
+        <p class="help">
+          Verify the ID tokens your sign-in provider already issues, with the keys it publishes: the SDK's{' '}
+          <code>tokenProvider</code> returns that token. Registered keys keep working beside it.
+        </p>
+        {SOURCES.map((s) => (
+          <label key={s.source} class="choice">
+            <input
+              type="radio"
+              name="provider"
+              value={s.source}
+              checked={draft.provider === s.source}
+              onChange={() => set({ provider: s.source })}
+            />
+            <span>
+              <strong>{s.title}</strong>
+              <span class="choice-text">{s.text}</span>
+            </span>
+          </label>
+        ))}
+        {draft.provider === 'url' && (
+          <div class="field">
+            <label for="jwt-jwks-url">JWKS URL</label>
+            <input
+              id="jwt-jwks-url"
+              type="url"
+              required
+              value={draft.jwksUrl}
+              maxLength={2048}
+              placeholder="https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com"
+              onInput={(e) => set({ jwksUrl: e.currentTarget.value })}
+              aria-describedby="jwt-jwks-url-help"
+            />
+            <p id="jwt-jwks-url-help" class="help">
+              https only. Set the provider's issuer below too: it is required with a provider.
+            </p>
+          </div>
+        )}
+        {draft.provider === 'discovery' && (
+          <p class="help">
+            Set the provider's issuer below (e.g. <code>https://my-tenant.eu.auth0.com/</code>): Signet reads{' '}
+            <code>{`${draft.issuer.trim().replace(/\/$/, '') || '<issuer>'}/.well-known/openid-configuration`}</code>
+            .
+          </p>
+        )}
+      </fieldset>
+
+      <fieldset>
         <legend>Token checks</legend>
         <div class="fields">
           <div class="field">
@@ -139,7 +230,8 @@ function SettingsForm({ app, stats, reload }: { app: AppInfo; stats: AuthStats; 
               aria-describedby="jwt-audience-help"
             />
             <p id="jwt-audience-help" class="help">
-              Optional. When set, a token's <code>aud</code> must match exactly.
+              Optional. When set, a token's <code>aud</code> must match exactly. For a provider's ID tokens:
+              your client id.
             </p>
           </div>
           <div class="field">
@@ -152,7 +244,21 @@ function SettingsForm({ app, stats, reload }: { app: AppInfo; stats: AuthStats; 
               aria-describedby="jwt-issuer-help"
             />
             <p id="jwt-issuer-help" class="help">
-              Optional. When set, a token's <code>iss</code> must match exactly.
+              When set, a token's <code>iss</code> must match exactly. Required with an identity provider.
+            </p>
+          </div>
+          <div class="field">
+            <label for="jwt-user-id-claim">User id claim</label>
+            <input
+              id="jwt-user-id-claim"
+              value={draft.userIdClaim}
+              maxLength={128}
+              onInput={(e) => set({ userIdClaim: e.currentTarget.value })}
+              aria-describedby="jwt-user-id-claim-help"
+            />
+            <p id="jwt-user-id-claim-help" class="help">
+              The claim that must equal the batch's user id. Default <code>sub</code>; another claim when your
+              provider keeps your user id there (e.g. an Auth0 custom claim).
             </p>
           </div>
           <div class="field">

@@ -1,0 +1,174 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AdminTokenCheck, buildApp, openStore, type Store } from '@signet/server';
+import { browserAvailable, launchChromium } from '@signet/test-browser';
+import { type OidcProvider, startOidcProvider } from '@signet/test-services';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/*
+ * The Authentication page's identity provider settings in a real Chromium, against a real server
+ * and a real OpenID provider (oidc-provider on 127.0.0.1): set it through discovery, fetch its
+ * keys now, see them (kid, algorithm, fetched at, next refresh), and see a failed fetch while
+ * the keys fetched before stay listed. Screenshots at 1280 and 390 px.
+ */
+
+const available = browserAvailable('identity provider dashboard tests');
+const ADMIN_TOKEN = 'dashboard-idp-test-admin-token-0123456789';
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const artifacts = join(root, '..', '..', 'test-artifacts', 'dashboard');
+
+let dir: string;
+let store: Store;
+let server: FastifyInstance;
+let base: string;
+let provider: OidcProvider;
+let browser: Browser;
+let page: Page;
+let appId: string;
+const problems: string[] = [];
+
+async function admin(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}/admin/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  return (await res.json()) as Record<string, any>;
+}
+
+async function shots(name: string) {
+  await page.screenshot({ path: join(artifacts, `${name}-1280.png`), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(artifacts, `${name}-390.png`), fullPage: true });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  return overflow;
+}
+
+describe.skipIf(!available)('identity provider on the Authentication page (Chromium)', () => {
+  beforeAll(async () => {
+    const built = join(root, '..', 'server', 'dashboard', 'index.html');
+    if (!existsSync(built)) throw new Error(`The dashboard is not built (${built}): run npm run build`);
+    mkdirSync(artifacts, { recursive: true });
+    provider = await startOidcProvider();
+    dir = mkdtempSync(join(tmpdir(), 'signet-dashboard-idp-'));
+    store = openStore(`sqlite:${join(dir, 'signet.db')}`);
+    await store.migrate();
+    server = await buildApp({
+      store,
+      adminToken: AdminTokenCheck.forToken(ADMIN_TOKEN),
+      // The provider is plain http on 127.0.0.1 (SIGNET_JWKS_ALLOW_PRIVATE_NETWORK=1).
+      config: { rateLimitAppPerMinute: 0, rateLimitClientPerMinute: 0, jwksAllowPrivateNetwork: true },
+    });
+    base = await server.listen({ port: 0, host: '127.0.0.1' });
+    appId = (await admin('POST', '/apps', { name: 'Provider shop' })).id;
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      // Expected: the session check before logging in answers 401.
+      if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`console: ${m.text()}`);
+    });
+    await page.goto(base);
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Apps' }).waitFor();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await store?.close();
+    await provider?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sets the provider through discovery, fetches its keys now and lists them', async () => {
+    await page.goto(`${base}/#/apps/${appId}/authentication`);
+    await page.getByRole('group', { name: 'Identity provider' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Identity provider keys' }).count()).toBe(0);
+
+    await page.getByLabel(/^OpenID discovery/).check();
+    await page.getByLabel('Issuer (iss)').fill(provider.issuer);
+    await page.getByLabel('Audience (aud)').fill(provider.clientId);
+    await page.getByLabel('User id claim').fill('sub');
+    await page.getByLabel(/^Optional/).check();
+    // The page says where discovery will look.
+    await page.getByText(`${provider.issuer}/.well-known/openid-configuration`).waitFor();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    expect((await admin('GET', `/apps/${appId}`)).jwt).toMatchObject({
+      mode: 'optional',
+      discovery: true,
+      jwksUrl: null,
+      issuer: provider.issuer,
+      audience: provider.clientId,
+      userIdClaim: 'sub',
+    });
+
+    const card = page.locator('section', {
+      has: page.getByRole('heading', { name: 'Identity provider keys' }),
+    });
+    await card.getByText('No keys fetched yet').waitFor();
+    await card.getByRole('button', { name: 'Fetch now' }).click();
+    await card.getByText('Fetched 1 key.').waitFor();
+    const kid = provider.currentKid();
+    await card.getByRole('cell', { name: kid }).waitFor();
+    expect(await card.getByRole('cell', { name: 'RS256' }).count()).toBe(1);
+    expect(await card.getByRole('cell', { name: 'RSA 2048' }).count()).toBe(1);
+    expect(await card.locator('dd.mono').textContent()).toBe(provider.jwksUrl);
+    const status = await admin('GET', `/apps/${appId}/jwks`);
+    const facts = (await card.locator('dl.facts').textContent()) ?? '';
+    expect(facts).toContain('OpenID discovery');
+    expect(facts).not.toContain('never'); // fetched at and next refresh are shown
+    expect(status.nextRefreshAt).not.toBeNull();
+    expect(await shots('authentication-provider')).toBeLessThanOrEqual(0);
+  });
+
+  it('shows a failed fetch and keeps listing the keys fetched before', async () => {
+    const kid = provider.currentKid();
+    await provider.close(); // the provider goes down
+    const card = page.locator('section', {
+      has: page.getByRole('heading', { name: 'Identity provider keys' }),
+    });
+    await card.getByRole('button', { name: 'Fetch now' }).click();
+    const alert = card.getByRole('alert');
+    await alert.waitFor();
+    const text = (await alert.textContent()) ?? '';
+    expect(text).toContain('Last fetch failed');
+    expect(text).toContain((await admin('GET', `/apps/${appId}/jwks`)).lastError.kind);
+    expect(text).toContain('still checked with the keys fetched before');
+    await card.getByRole('cell', { name: kid }).waitFor();
+    expect(await shots('authentication-provider-down')).toBeLessThanOrEqual(0);
+  });
+
+  it('switches to a JWKS URL and back to none, sending only what changed', async () => {
+    await page.reload();
+    await page.getByLabel(/^JWKS URL/).check();
+    await page.getByLabel('JWKS URL', { exact: true }).fill('http://127.0.0.1:9/keys.json');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    expect((await admin('GET', `/apps/${appId}`)).jwt).toMatchObject({
+      discovery: false,
+      jwksUrl: 'http://127.0.0.1:9/keys.json',
+    });
+    await page
+      .locator('section', { has: page.getByRole('heading', { name: 'Identity provider keys' }) })
+      .getByText('http://127.0.0.1:9/keys.json')
+      .waitFor();
+
+    await page.getByLabel(/^None/).check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    expect((await admin('GET', `/apps/${appId}`)).jwt).toMatchObject({ discovery: false, jwksUrl: null });
+    await expect.poll(() => page.getByRole('heading', { name: 'Identity provider keys' }).count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+});

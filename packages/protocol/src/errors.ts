@@ -48,7 +48,7 @@ export const REQUEST_ERRORS = {
   INVALID_REQUEST: {
     type: 'request',
     status: 400,
-    reasons: ['invalid_json', 'invalid_field', 'body_too_large'],
+    reasons: ['invalid_json', 'invalid_field', 'body_too_large', 'confirm_mismatch'],
   },
   NOT_FOUND: { type: 'request', status: 404, reasons: ['unknown_route', 'unknown_user', 'unknown_key'] },
   KEY_INVALID: {

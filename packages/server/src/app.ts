@@ -9,6 +9,7 @@ import { requireAdmin } from './admin/auth.ts';
 import { adminAppRoutes } from './admin/routes/apps.ts';
 import { adminAuditRoutes } from './admin/routes/audit.ts';
 import { adminDataRoutes } from './admin/routes/data.ts';
+import { adminErasureRoutes } from './admin/routes/erasure.ts';
 import { adminJwksRoutes } from './admin/routes/jwks.ts';
 import { adminKeyRoutes } from './admin/routes/keys.ts';
 import { adminSessionRoutes, adminWhoAmIRoutes } from './admin/routes/session.ts';
@@ -87,6 +88,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const registry = new AppRegistry(store, config.tokenCacheSize, config.changeCheckMs, jwks);
   await registry.start((error) => app.log.warn({ err: error }, 'app change check failed'));
   app.addHook('onClose', () => registry.stop());
+  // Finishes app deletions a restart cut short; in the background, as it may take a while.
+  const purging = store
+    .purgeDeletedApps()
+    .catch((error) => app.log.warn({ err: error }, 'purge of deleted apps failed'));
+  app.addHook('onClose', async () => {
+    await purging;
+  });
   const rateLimits = await createRateLimits(app, {
     appPerMinute: config.rateLimitAppPerMinute,
     clientPerMinute: config.rateLimitClientPerMinute,
@@ -146,6 +154,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       await admin.register(adminDataRoutes, deps);
       await admin.register(adminStatsRoutes, deps);
       await admin.register(adminAuditRoutes, deps);
+      await admin.register(adminErasureRoutes, deps);
     },
     { prefix: '/admin/v1' },
   );

@@ -265,6 +265,8 @@ const requestScenarios: Record<string, () => Promise<Observed>> = {
     observe(await server.admin('POST', '/admin/v1/apps', { name: '' })),
   'INVALID_REQUEST/body_too_large': async () =>
     observe(await server.admin('POST', '/admin/v1/apps', { name: 'n'.repeat(1_100_000) })),
+  'INVALID_REQUEST/confirm_mismatch': async () =>
+    observe(await server.admin('DELETE', `/admin/v1/apps/${appId}?confirm=app_other`)),
   'NOT_FOUND/unknown_route': async () => observe(await server.admin('GET', '/admin/v1/nothing-here')),
   'NOT_FOUND/unknown_user': async () =>
     observe(await server.admin('GET', `/admin/v1/apps/${appId}/users/nobody`)),

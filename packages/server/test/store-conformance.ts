@@ -552,6 +552,115 @@ export function describeStoreConformance(backend: Backend): void {
       });
     });
 
+    describe('app deletion and erasure', () => {
+      const fillApp = async (appId: string) => {
+        await store.addKey(appId, key('k1'), 5);
+        await store.storeBatch(
+          batch(
+            [track(`${appId}-t1`), attrs(`${appId}-a1`, { plan: 'pro' }), alias(`${appId}-l1`, 'anon-1')],
+            {
+              appId,
+              userId: 'alice',
+            },
+          ),
+        );
+        await store.storeBatch(
+          batch([track(`${appId}-t2`)], {
+            appId,
+            userId: 'bob',
+            ...unverified,
+            failure: { ...brokenFailure, code: 'EXPIRED', subject: 'bob', userId: 'bob' },
+          }),
+        );
+      };
+
+      it('deletes an app with everything of it, in chunks, and leaves other apps whole', async () => {
+        await store.createApp({ id: 'app_2', name: 'Two', jwt: JWT, createdAt: T0, updatedAt: T0 });
+        await fillApp('app_1');
+        await fillApp('app_2');
+        // More events than one purge chunk holds.
+        const many = Array.from({ length: 5_100 }, (_, i) => track(`m${i}`));
+        await store.storeBatch(batch(many, { userId: 'carol', batchId: 'big' }));
+        const v0 = (await store.appVersions()).get('app_1');
+        expect(v0).toBeDefined();
+
+        expect(await store.deleteApp('app_1', T0 + 1)).toEqual({
+          events: 5_104,
+          profiles: 3,
+          aliases: 1,
+          failures: 1,
+          outcomes: 2,
+        });
+        expect(await store.getApp('app_1')).toBeNull();
+        expect((await store.appVersions()).has('app_1')).toBe(false);
+        expect(await store.listKeys('app_1')).toEqual([]);
+        expect(await store.listEvents('app_1', { limit: 10 })).toEqual([]);
+        expect(await store.getUser('app_1', 'alice')).toBeNull();
+        expect(await store.authFailures('app_1', 10)).toEqual([]);
+        expect(await store.authStats('app_1', 0)).toEqual([]);
+        expect(await store.deleteApp('app_1', T0 + 2)).toBeNull();
+        expect(await store.deleteApp('nope', T0)).toBeNull();
+
+        expect((await store.listEvents('app_2', { limit: 10 })).length).toBe(4);
+        expect((await store.getUser('app_2', 'alice'))?.attributes).toEqual({ plan: 'pro' });
+        expect(await store.listKeys('app_2')).toHaveLength(1);
+        expect(await store.authFailures('app_2', 10)).toHaveLength(1);
+      });
+
+      it('purges again at start what a batch racing the deletion stored', async () => {
+        await fillApp('app_1');
+        await store.deleteApp('app_1', T0);
+        // A batch accepted by an instance that had not yet heard of the deletion.
+        await store.storeBatch(batch([track('late')]));
+        expect(await store.listEvents('app_1', { limit: 10 })).toHaveLength(1);
+        expect(await opened.openAnother().purgeDeletedApps()).toBe(1);
+        expect(await store.listEvents('app_1', { limit: 10 })).toEqual([]);
+        expect(await store.getUser('app_1', 'u1')).toBeNull();
+        expect(await store.purgeDeletedApps()).toBe(0);
+      });
+
+      it("erases one user's events, aliases, failures and profile, and nothing else", async () => {
+        await store.createApp({ id: 'app_2', name: 'Two', jwt: JWT, createdAt: T0, updatedAt: T0 });
+        await fillApp('app_1');
+        await fillApp('app_2');
+        await store.storeBatch(
+          batch([attrs('c1', { email: 'claimed@example.com' })], {
+            ...unverified,
+            userId: 'alice',
+            batchId: 'c',
+          }),
+        );
+        await store.recordRejection({
+          appId: 'app_1',
+          at: T0,
+          events: 1,
+          outcome: { outcome: 'rejected', code: 'IDENTIFIER_MISMATCH', reason: 'subject_mismatch' },
+          failure: { ...brokenFailure, code: 'IDENTIFIER_MISMATCH', subject: 'alice', userId: 'mallory' },
+        });
+
+        expect(await store.eraseUser('app_1', 'alice')).toEqual({
+          events: 4,
+          aliases: 1,
+          failures: 1,
+          profile: 1,
+        });
+        expect(await store.getUser('app_1', 'alice')).toBeNull();
+        expect(await store.listEvents('app_1', { userId: 'alice', limit: 10 })).toEqual([]);
+        expect((await store.authFailures('app_1', 10)).map((f) => f.subject)).toEqual(['bob']);
+        expect(await store.eraseUser('app_1', 'alice')).toEqual({
+          events: 0,
+          aliases: 0,
+          failures: 0,
+          profile: 0,
+        });
+        // Bob, and alice in another app, keep everything.
+        expect((await store.listEvents('app_1', { limit: 10 })).map((e) => e.userId)).toEqual(['bob']);
+        expect(await store.getUser('app_1', 'bob')).not.toBeNull();
+        expect((await store.getUser('app_2', 'alice'))?.attributes).toEqual({ plan: 'pro' });
+        expect(await store.listEvents('app_2', { userId: 'alice', limit: 10 })).toHaveLength(3);
+      });
+    });
+
     describe('audit log', () => {
       const entry = (action: AuditToAppend['action'], appId: string | null, at: number): AuditToAppend => ({
         at,

@@ -33,6 +33,15 @@ export interface KeyRow {
   useCount: number;
 }
 
+/** What was left of a deleted app, counted as it was purged. */
+export interface PurgedRows {
+  events: number;
+  profiles: number;
+  aliases: number;
+  failures: number;
+  outcomes: number;
+}
+
 export type AddKeyResult = 'added' | 'limit' | 'exists' | 'no_app';
 export type RemoveKeyResult = 'removed' | 'not_found' | 'last_key';
 export type UpdateJwtResult = AppRow | 'no_app' | 'no_keys';
@@ -55,6 +64,13 @@ export interface RegistryStore {
   getApp(appId: string): Promise<AppRow | null>;
   /** Renames the app or changes its retention; null when the app does not exist. */
   updateApp(appId: string, changes: AppChanges, now: number): Promise<AppRow | null>;
+  /**
+   * Deletes the app and its keys at once (its ingestion URL answers 404 on every instance), then
+   * purges everything else of it in chunks; null when the app does not exist.
+   */
+  deleteApp(appId: string, now: number): Promise<PurgedRows | null>;
+  /** Purges again what deleted apps may have left (a purge cut short, a batch racing the delete). */
+  purgeDeletedApps(): Promise<number>;
   /**
    * Refuses `required` while the app has neither a key nor an identity provider (`jwksUrl` or
    * discovery), atomically with the key count.

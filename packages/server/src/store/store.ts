@@ -3,6 +3,7 @@ import type { DataReader } from './data-reader.ts';
 import type { IngestionWriter } from './ingestion-writer.ts';
 import type { RegistryStore } from './registry-store.ts';
 import type { StatisticsReader } from './statistics-reader.ts';
+import type { UserEraser } from './user-eraser.ts';
 
 /*
  * The store, cut by concern: the registry (settings, apps, keys, sessions), the ingestion writer,
@@ -31,7 +32,8 @@ export type {
   OutcomeRow,
   SdkVersionRow,
 } from './statistics-reader.ts';
-export type { AuditLog, DataReader, IngestionWriter, RegistryStore, StatisticsReader };
+export type { ErasureCounts } from './user-eraser.ts';
+export type { AuditLog, DataReader, IngestionWriter, RegistryStore, StatisticsReader, UserEraser };
 
 /** Opening and closing the database, and what a start or a health check asks of it. */
 export interface StoreLifecycle {
@@ -56,4 +58,5 @@ export interface Store
     IngestionWriter,
     DataReader,
     StatisticsReader,
-    AuditLog {}
+    AuditLog,
+    UserEraser {}

@@ -120,6 +120,44 @@ export async function adminAppRoutes(app: FastifyInstance, deps: AdminDeps): Pro
     },
   );
 
+  app.delete<{ Params: { appId: string }; Querystring: { confirm?: string } }>(
+    '/apps/:appId',
+    {
+      schema: {
+        summary: 'Delete an app and everything of it (keys, settings, events, profiles, counters)',
+        description: 'confirm must repeat the app id. Afterwards its ingestion URL answers 404.',
+        tags: ['apps'],
+        params: appIdParams,
+        querystring: {
+          type: 'object',
+          properties: { confirm: { type: 'string', maxLength: LIMITS.maxIdLength } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { appId } = request.params;
+      const current = await requireApp(deps.store, appId);
+      if (request.query.confirm !== appId) {
+        throw new ApiError(
+          'INVALID_REQUEST',
+          'confirm_mismatch',
+          'Deleting an app needs ?confirm= with the app id, so that no app is deleted by mistake',
+          [{ pointer: '/confirm', message: 'must equal the app id' }],
+        );
+      }
+      const purged = await deps.store.deleteApp(appId, deps.now());
+      if (!purged) throw appNotFound();
+      deps.registry.invalidate(appId);
+      await deps.audit.record(request, {
+        action: 'app.deleted',
+        appId,
+        before: { name: current.name, retentionDays: current.retentionDays },
+        details: { ...purged },
+      });
+      return reply.code(204).send();
+    },
+  );
+
   app.put<{ Params: { appId: string }; Body: JwtSettingsUpdate }>(
     '/apps/:appId/jwt',
     {

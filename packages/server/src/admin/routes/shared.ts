@@ -5,12 +5,13 @@ import type { AuditLog } from '../../store/audit-log.ts';
 import type { DataReader } from '../../store/data-reader.ts';
 import type { AppRow, RegistryStore } from '../../store/registry-store.ts';
 import type { StatisticsReader } from '../../store/statistics-reader.ts';
+import type { UserEraser } from '../../store/user-eraser.ts';
 import type { AdminAudit } from '../audit.ts';
 
 /** What every admin route needs. */
 export interface AdminDeps {
   /** The parts of the store the admin API reads and changes. */
-  store: RegistryStore & DataReader & StatisticsReader & AuditLog;
+  store: RegistryStore & DataReader & StatisticsReader & AuditLog & UserEraser;
   registry: AppRegistry;
   /** Records every admin change (SPEC §5). */
   audit: AdminAudit;

@@ -3,6 +3,7 @@ import type { PublicJwk } from '@signet/verifier';
 import { type Kysely, type Selectable, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import type { AppRow, RegistryStore } from '../registry-store.ts';
 import type { AppsTable, Database } from '../schema.ts';
+import { purgeAppRows } from './purge-app-rows.ts';
 
 /** The registry's parts that differ by backend; each backend's folder supplies them. */
 export interface RegistryDialect {
@@ -106,6 +107,32 @@ export function kyselyRegistry(db: Kysely<Database>, dialect: RegistryDialect): 
           .executeTakeFirstOrThrow();
         return toAppRow(row);
       });
+    },
+
+    async deleteApp(appId, now) {
+      const deleted = await db.transaction().execute(async (trx) => {
+        if (!(await lockApp(trx, appId))) return false;
+        await trx.deleteFrom('app_keys').where('app_id', '=', appId).execute();
+        await trx.deleteFrom('apps').where('id', '=', appId).execute();
+        // Kept until the next start's purgeDeletedApps: it sweeps what a batch racing this delete stored.
+        await trx
+          .insertInto('deleted_apps')
+          .values({ app_id: appId, deleted_at: now })
+          .onConflict((oc) => oc.column('app_id').doNothing())
+          .execute();
+        await dialect.announceChange(trx, appId);
+        return true;
+      });
+      return deleted ? purgeAppRows(db, appId) : null;
+    },
+
+    async purgeDeletedApps() {
+      const rows = await db.selectFrom('deleted_apps').select('app_id').execute();
+      for (const row of rows) {
+        await purgeAppRows(db, row.app_id);
+        await db.deleteFrom('deleted_apps').where('app_id', '=', row.app_id).execute();
+      }
+      return rows.length;
     },
 
     updateJwtSettings(appId, jwt, now) {

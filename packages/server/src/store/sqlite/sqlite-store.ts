@@ -3,6 +3,7 @@ import { kyselyAuditLog } from '../kysely/kysely-audit-log.ts';
 import { kyselyDataReader } from '../kysely/kysely-data-reader.ts';
 import { kyselyRegistry } from '../kysely/kysely-registry.ts';
 import { kyselyStatisticsReader } from '../kysely/kysely-statistics-reader.ts';
+import { kyselyUserEraser } from '../kysely/kysely-user-eraser.ts';
 import { migrateToLatest } from '../migrations/index.ts';
 import type { Database as Schema } from '../schema.ts';
 import { withStorageErrors } from '../storage-unavailable.ts';
@@ -46,6 +47,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ...kyselyDataReader(db),
     ...kyselyStatisticsReader(db),
     ...kyselyAuditLog(db),
+    ...kyselyUserEraser(db),
     storeBatch: (batch) => writer.write({ batch }),
     async recordRejection(rejection) {
       await writer.write({ rejection });

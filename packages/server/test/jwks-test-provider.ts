@@ -71,8 +71,9 @@ export function idToken(
   key: ProviderKey,
   claims: JWTPayload,
   header: Record<string, unknown> = {},
+  nowMs = Date.now(),
 ): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(nowMs / 1000);
   return new SignJWT({ iat: now, exp: now + 600, ...claims })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header })
     .sign(key.privateKey);

@@ -38,13 +38,13 @@ export interface ServerConfig {
   jwksAllowPrivateNetwork: boolean;
 }
 
+export type SqliteSynchronous = 'full' | 'normal';
+
 export const DEFAULT_CONFIG: ServerConfig = {
   port: 4000,
   host: '127.0.0.1',
   databaseUrl: 'sqlite:./signet.db',
   databasePoolSize: 10,
-export type SqliteSynchronous = 'full' | 'normal';
-
   redisUrl: null,
   changeCheckMs: 5_000,
   adminToken: null,
@@ -54,13 +54,13 @@ export type SqliteSynchronous = 'full' | 'normal';
   tokenCacheSize: 10_000,
   retryAfterSeconds: 5,
   sqliteBusyTimeoutMs: 5_000,
+  sqliteSynchronous: 'full',
   trustProxy: false,
   requestTimeoutMs: 30_000,
   metricsToken: null,
   jwksAllowPrivateNetwork: false,
 };
 
-  sqliteSynchronous: 'full',
 /** The environment variable behind each setting, for the README's table and error messages. */
 export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   port: 'PORT',
@@ -76,6 +76,7 @@ export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   tokenCacheSize: 'SIGNET_TOKEN_CACHE_SIZE',
   retryAfterSeconds: 'SIGNET_RETRY_AFTER_SECONDS',
   sqliteBusyTimeoutMs: 'SIGNET_SQLITE_BUSY_TIMEOUT_MS',
+  sqliteSynchronous: 'SIGNET_SQLITE_SYNCHRONOUS',
   trustProxy: 'SIGNET_TRUST_PROXY',
   requestTimeoutMs: 'SIGNET_REQUEST_TIMEOUT_MS',
   metricsToken: 'SIGNET_METRICS_TOKEN',
@@ -83,7 +84,6 @@ export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
 };
 
 type IntegerKey = {
-  sqliteSynchronous: 'SIGNET_SQLITE_SYNCHRONOUS',
   [K in keyof ServerConfig]: ServerConfig[K] extends number ? K : never;
 }[keyof ServerConfig];
 
@@ -126,6 +126,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new Error(`${CONFIG_ENV.trustProxy} must be true or false, got "${trust}"`);
   }
   config.trustProxy = trust === 'true' || trust === '1';
+  const synchronous = text('sqliteSynchronous');
+  if (synchronous !== undefined) config.sqliteSynchronous = synchronous as SqliteSynchronous;
   config.metricsToken = text('metricsToken') ?? null;
   const allowPrivate = text('jwksAllowPrivateNetwork');
   if (allowPrivate !== undefined && !['1', '0', 'true', 'false'].includes(allowPrivate)) {
@@ -138,13 +140,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
 /**
  * Checks a whole configuration, however it was made (`loadConfig`, or a caller of `buildApp`
  * or `startServer`); throws one clear message naming the setting's variable.
-  const synchronous = text('sqliteSynchronous');
-  if (synchronous !== undefined) config.sqliteSynchronous = synchronous as SqliteSynchronous;
  */
 export function checkConfig(config: ServerConfig): ServerConfig {
   for (const key of Object.keys(INTEGER_RANGES) as IntegerKey[]) {
     if (!inRange(key, config[key]))
       throw new Error(`${CONFIG_ENV[key]} ${rangeText(key)}, got ${config[key]}`);
+  }
+  if (config.sqliteSynchronous !== 'full' && config.sqliteSynchronous !== 'normal') {
+    throw new Error(
+      `${CONFIG_ENV.sqliteSynchronous} must be full or normal, got "${config.sqliteSynchronous}"`,
+    );
   }
   if (config.metricsToken !== null && config.metricsToken.length < 32) {
     throw new Error(`${CONFIG_ENV.metricsToken} must be at least 32 characters`);
@@ -158,11 +163,6 @@ export function checkConfig(config: ServerConfig): ServerConfig {
   return config;
 }
 
-  if (config.sqliteSynchronous !== 'full' && config.sqliteSynchronous !== 'normal') {
-    throw new Error(
-      `${CONFIG_ENV.sqliteSynchronous} must be full or normal, got "${config.sqliteSynchronous}"`,
-    );
-  }
 function inRange(key: IntegerKey, n: unknown): boolean {
   const [min, max] = INTEGER_RANGES[key];
   return typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max;

@@ -144,8 +144,8 @@ for (const backend of BACKENDS) {
             })
             .toEqual({ accepted: 1, duplicates: 0 });
           expect((await other.ingest(appId, batch(), { authorization: 'Bearer x.y.z' })).status).toBe(401);
-          const events = await other.admin('GET', `/admin/v1/apps/${appId}/events?verified=true`);
-          expect(events.body.events.length).toBeGreaterThanOrEqual(1);
+          const events = await other.admin('GET', `/admin/v1/apps/${appId}/events`);
+          expect(events.body.events.some((e: { verified: boolean }) => e.verified === true)).toBe(true);
 
           await server.admin('PUT', `/admin/v1/apps/${appId}/jwt`, { mode: 'optional', jwksUrl: null });
           await expect

@@ -37,7 +37,7 @@ const TOKENS_AHEAD = 4_000;
 /** Another checkout (built, with its node_modules) whose SQLite server is measured in turn with this one. */
 const COMPARE_TREE = process.env.BENCH_COMPARE_TREE;
 
-type ServerKey = 'bare' | 'sqlite' | 'sqlite-normal' | 'postgres' | 'compare';
+type ServerKey = 'bare' | 'sqlite' | 'sqlite-normal' | 'sqlite-inline' | 'postgres' | 'compare';
 
 interface Scenario {
   name: string;
@@ -49,7 +49,7 @@ interface Scenario {
   servers: ServerKey[];
 }
 
-const ALL: ServerKey[] = ['bare', 'sqlite', 'sqlite-normal', 'postgres', 'compare'];
+const ALL: ServerKey[] = ['bare', 'sqlite', 'sqlite-normal', 'sqlite-inline', 'postgres', 'compare'];
 const SWEPT: ServerKey[] = ['bare', 'sqlite', 'postgres'];
 const SCENARIOS: Scenario[] = [
   { name: 'main', events: 20, connections: 32, tokenChurn: 0, rounds: ROUNDS, servers: ALL },
@@ -338,6 +338,17 @@ async function main() {
           `sqlite:${join(dir, 'normal.db')}`,
           {
             SIGNET_SQLITE_SYNCHRONOUS: 'normal',
+          },
+        ),
+      );
+    if (wanted('sqlite-inline'))
+      servers.push(
+        await startSignet(
+          'sqlite-inline',
+          'signet (SQLite, writer on the event loop)',
+          `sqlite:${join(dir, 'inline.db')}`,
+          {
+            SIGNET_SQLITE_WRITER_THREAD: 'false',
           },
         ),
       );

@@ -29,6 +29,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const store = openStore(config.databaseUrl, {
     sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs,
     sqliteSynchronous: config.sqliteSynchronous,
+    sqliteWriterThread: config.sqliteWriterThread,
     poolSize: config.databasePoolSize,
     onBackgroundError: (error) =>
       process.stderr.write(`signet: database connection error: ${error.message}\n`),

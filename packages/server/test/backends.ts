@@ -41,6 +41,20 @@ export const SQLITE: Backend = {
   unwritableEvent: (event) => ({ ...event, body: { not: 'text' } as unknown as string }),
 };
 
+/** SQLite with the batch writer on the event loop's thread (SIGNET_SQLITE_WRITER_THREAD=false). */
+export const SQLITE_INLINE: Backend = {
+  ...SQLITE,
+  name: 'sqlite, writer on the event loop',
+  async open() {
+    const { dir, cleanup } = tempDir();
+    const filename = join(dir, 'signet.db');
+    return storesOn(
+      () => openSqliteStore({ filename, writerThread: false }),
+      async () => cleanup(),
+    );
+  },
+};
+
 export const POSTGRES: Backend = {
   name: 'postgres',
   unavailable: postgresUnavailable,

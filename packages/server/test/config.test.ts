@@ -15,11 +15,16 @@ describe('configuration: one set of rules, however it is given', () => {
     expect(loadConfig({ SIGNET_TOKEN_CACHE_SIZE: '0' }).tokenCacheSize).toBe(0);
   });
 
-  it('SQLite durability: full unless normal is asked for; anything else is refused', () => {
+  it('SQLite: durability full unless normal is asked for, writer thread unless turned off; anything else is refused', () => {
     expect(loadConfig({}).sqliteSynchronous).toBe('full');
     expect(loadConfig({ SIGNET_SQLITE_SYNCHRONOUS: 'normal' }).sqliteSynchronous).toBe('normal');
     expect(() => loadConfig({ SIGNET_SQLITE_SYNCHRONOUS: 'off' })).toThrow(
       'SIGNET_SQLITE_SYNCHRONOUS must be full or normal, got "off"',
+    );
+    expect(loadConfig({}).sqliteWriterThread).toBe(true);
+    expect(loadConfig({ SIGNET_SQLITE_WRITER_THREAD: 'false' }).sqliteWriterThread).toBe(false);
+    expect(() => loadConfig({ SIGNET_SQLITE_WRITER_THREAD: 'no' })).toThrow(
+      'SIGNET_SQLITE_WRITER_THREAD must be true or false, got "no"',
     );
   });
 

@@ -6,6 +6,8 @@ export interface OpenStoreOptions {
   sqliteBusyTimeoutMs?: number;
   /** SQLite's `synchronous`: `full` (default) survives power loss, `normal` only a process crash. */
   sqliteSynchronous?: 'full' | 'normal';
+  /** SQLite: write batches on a worker thread (default true). */
+  sqliteWriterThread?: boolean;
   /** PostgreSQL connections per instance. */
   poolSize?: number;
   /** Where PostgreSQL connection errors outside a request are reported. */
@@ -30,5 +32,6 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     filename,
     busyTimeoutMs: options.sqliteBusyTimeoutMs,
     synchronous: options.sqliteSynchronous,
+    writerThread: options.sqliteWriterThread,
   });
 }

@@ -14,13 +14,18 @@ import { SqliteImmediateDialect } from './sqlite-immediate-dialect.ts';
 import { sqliteOutageTest } from './sqlite-unavailable.ts';
 import { SqliteWriterClient } from './sqlite-writer-client.ts';
 
-export type SqliteStoreOptions = SqliteConnectionOptions;
+export interface SqliteStoreOptions extends SqliteConnectionOptions {
+  /**
+   * Write batches on a worker thread with its own connection (default true). An in-memory
+   * database, which a second connection cannot see, always keeps the writer on this thread.
+   */
+  writerThread?: boolean;
+}
 
 /**
  * The default backend: one embedded SQLite file in WAL mode. Batches go through the group-commit
- * writer on a worker thread with its own connection (an in-memory database, which a second
- * connection cannot see, keeps the writer on this thread); everything else goes through the
- * queries shared with PostgreSQL on this thread's connection.
+ * writer, on a worker thread with its own connection unless told otherwise; everything else
+ * goes through the queries shared with PostgreSQL on this thread's connection.
  *
  * @example
  * const store = openSqliteStore({ filename: './signet.db' });
@@ -30,12 +35,16 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const connection = openSqliteConnection(options);
   const db = new Kysely<Schema>({ dialect: new SqliteImmediateDialect({ database: connection }) });
   const writer =
-    options.filename === ':memory:'
+    options.writerThread === false || options.filename === ':memory:'
       ? new SqliteBatchWriter(connection, (write) =>
           // Holding Kysely's connection means no Kysely transaction is open while the group writes.
           db.connection().execute(async () => write()),
         )
-      : new SqliteWriterClient(options);
+      : new SqliteWriterClient({
+          filename: options.filename,
+          busyTimeoutMs: options.busyTimeoutMs,
+          synchronous: options.synchronous,
+        });
   const store: Store = {
     ...kyselyRegistry(db, {
       // SQLite has no row locks: a writing transaction holds the whole database.

@@ -410,6 +410,11 @@ describe('help', () => {
       'apps create',
       'apps list',
       'jwt set',
+      'apps rename',
+      'apps retention',
+      'apps delete',
+      'users delete',
+      'audit list',
     ].map((leaf) => `signet ${leaf}`);
     for (const leaf of leaves) {
       expect(texts.get(leaf), leaf).toMatch(/\nExample:\n {2}\$ (\w+=\$\()?npx signet /);

@@ -43,7 +43,7 @@ export function adminTarget(
  */
 export async function adminCall(
   target: AdminTarget,
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<unknown> {

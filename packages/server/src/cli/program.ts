@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import { oneLine } from './cli-error.ts';
 import { appCommands, jwtCommands } from './commands/apps.ts';
+import { auditCommands } from './commands/audit.ts';
 import { keyCommands } from './commands/keys.ts';
 import { serveCommand } from './commands/serve.ts';
 import { tokenCommands } from './commands/token.ts';
+import { userCommands } from './commands/users.ts';
 import { example } from './options.ts';
 
 /**
@@ -32,5 +34,7 @@ export function createProgram(): Command {
   tokenCommands(program);
   appCommands(program);
   jwtCommands(program);
+  userCommands(program);
+  auditCommands(program);
   return program;
 }

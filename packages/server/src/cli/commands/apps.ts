@@ -1,6 +1,7 @@
-import type { AppInfo, JwtSettings } from '@signet/protocol';
+import type { AppInfo, AppUpdate, JwtSettings } from '@signet/protocol';
 import { type Command, Option } from 'commander';
 import { adminCall, adminTarget } from '../admin-client.ts';
+import { CliError } from '../cli-error.ts';
 import { example, integerIn, withAdminOptions } from '../options.ts';
 import { print, printJson, printTable } from '../output.ts';
 
@@ -41,10 +42,71 @@ export function appCommands(program: Command): void {
     if (flags.json) return printJson(answer);
     if (answer.apps.length === 0) return print('No apps yet: npx signet apps create --name "My shop"');
     printTable(
-      ['ID', 'NAME', 'JWT MODE', 'CREATED'],
-      answer.apps.map((app) => [app.id, app.name, app.jwt.mode, app.createdAt]),
+      ['ID', 'NAME', 'JWT MODE', 'RETENTION', 'CREATED'],
+      answer.apps.map((app) => [app.id, app.name, app.jwt.mode, retention(app), app.createdAt]),
     );
   });
+
+  const rename = withAdminOptions(
+    apps
+      .command('rename')
+      .description('Rename an app')
+      .requiredOption('--app <appId>', 'the app id')
+      .requiredOption('--name <name>', 'the new name'),
+  );
+  example(rename, 'npx signet apps rename --app "$APP" --name "My shop (EU)"');
+  rename.action(async (flags: AdminFlags & { app: string; name: string }) => {
+    const app = await patchApp(flags, { name: flags.name });
+    if (flags.json) return printJson(app);
+    print(`App ${app.id} is now named "${app.name}"`);
+  });
+
+  const retain = withAdminOptions(
+    apps
+      .command('retention')
+      .description("Set how long the server keeps an app's events (it deletes older ones itself)")
+      .requiredOption('--app <appId>', 'the app id')
+      .option('--days <days>', 'keep events this many days after they arrived, 1-3650', integerIn(1, 3650))
+      .option('--forever', 'keep events forever (the default for a new app)'),
+  );
+  example(retain, 'npx signet apps retention --app "$APP" --days 90');
+  retain.action(async (flags: AdminFlags & { app: string; days?: number; forever?: boolean }) => {
+    if ((flags.days === undefined) === (flags.forever === undefined)) {
+      throw new CliError('give either --days <1-3650> or --forever');
+    }
+    const app = await patchApp(flags, { retentionDays: flags.days ?? null });
+    if (flags.json) return printJson(app);
+    print(`App ${app.id} keeps events ${retention(app)}`);
+  });
+
+  const remove = withAdminOptions(
+    apps
+      .command('delete')
+      .description('Delete an app and everything of it: keys, settings, events, profiles, counters')
+      .requiredOption('--app <appId>', 'the app id')
+      .option('--confirm <appId>', 'the app id again: nothing is deleted without it'),
+  );
+  example(remove, 'npx signet apps delete --app "$APP" --confirm "$APP"');
+  remove.action(async (flags: AdminFlags & { app: string; confirm?: string }) => {
+    if (flags.confirm !== flags.app) {
+      throw new CliError(
+        `deleting app ${flags.app} deletes all its data for good; repeat its id with --confirm ${flags.app}`,
+      );
+    }
+    const path = `/admin/v1/apps/${encodeURIComponent(flags.app)}?confirm=${encodeURIComponent(flags.confirm)}`;
+    await adminCall(adminTarget(flags, process.env), 'DELETE', path);
+    if (flags.json) return printJson({ deleted: flags.app });
+    print(`Deleted app ${flags.app} and all its data; its ingestion URL now answers 404`);
+  });
+}
+
+function retention(app: AppInfo): string {
+  return app.retentionDays === null ? 'forever' : `${app.retentionDays} days`;
+}
+
+function patchApp(flags: AdminFlags & { app: string }, body: AppUpdate): Promise<AppInfo> {
+  const path = `/admin/v1/apps/${encodeURIComponent(flags.app)}`;
+  return adminCall(adminTarget(flags, process.env), 'PATCH', path, body) as Promise<AppInfo>;
 }
 
 interface JwtFlags extends AdminFlags {

@@ -5,6 +5,9 @@
 
 const config = await fetch('/shop-config.json').then((res) => res.json());
 const flow = new URLSearchParams(location.search).get('flow') === 'listener' ? 'listener' : 'provider';
+// `npm run demo -- --provider`: users sign in at an OpenID provider, and /signet-token answers the
+// provider's own ID token (the shop keeps it, and its refresh token, on its server).
+const openIdMode = config.signIn === 'openid';
 
 const PRODUCTS = [
   { sku: 'TEA-01', name: 'Green tea, 100 g', price: 6.5 },
@@ -267,7 +270,8 @@ function renderProducts() {
 
 function render() {
   const signedIn = state.user !== null;
-  $('login-form').hidden = signedIn;
+  $('login-form').hidden = signedIn || openIdMode;
+  $('openid-sign-in').hidden = signedIn || !openIdMode;
   $('signed-in').hidden = !signedIn;
   $('user-name').textContent = state.user ?? '';
   $('impersonate-own-token').hidden = !signedIn;
@@ -331,9 +335,22 @@ $('opt-out').addEventListener('change', (event) => {
   renderStatus();
 });
 
-// Back from a reload: the shop's session says who is signed in.
+if (openIdMode) {
+  $('intro').textContent =
+    'A demo of Signet with an identity provider: you sign in at a local OpenID provider, and the page’s SDK sends the ID token it issued with every batch. Signet verifies it with the keys the provider publishes.';
+}
+
+// Back from a reload (or from the provider's sign-in page): the shop's session says who it is.
 state.user = (await fetch('/api/me').then((res) => res.json())).user;
-if (state.user !== null) {
+const backFromProvider = new URLSearchParams(location.search).has('signed_in');
+if (backFromProvider)
+  history.replaceState(null, '', location.pathname + (flow === 'listener' ? '?flow=listener' : ''));
+if (state.user !== null && backFromProvider) {
+  signet.identify(state.user, { name: state.user, last_sign_in: new Date().toISOString() });
+  localStorage.setItem(SDK_USER_KEY, state.user);
+  if (flow === 'listener') await passFreshToken();
+  signet.track('Signed in');
+} else if (state.user !== null) {
   signet.identify(state.user);
   localStorage.setItem(SDK_USER_KEY, state.user);
   if (flow === 'listener') await passFreshToken();

@@ -26,6 +26,11 @@ export async function setupDemoApp(options: {
   signetUrl: string;
   adminToken: string;
   name?: string;
+  /**
+   * Verify ID tokens of this OpenID provider too (found through discovery on its issuer, for
+   * the audience of the shop's client id). Without it, an earlier run's provider is removed.
+   */
+  identityProvider?: { issuer: string; audience: string };
 }): Promise<DemoApp> {
   const name = options.name ?? 'Demo shop';
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
@@ -61,6 +66,13 @@ export async function setupDemoApp(options: {
     await admin('DELETE', `/apps/${appId}/keys/${encodeURIComponent(kid)}`);
     removedKids.push(kid);
   }
-  await admin('PUT', `/apps/${appId}/jwt`, { mode: 'required' });
+  const provider = options.identityProvider;
+  await admin('PUT', `/apps/${appId}/jwt`, {
+    mode: 'required',
+    jwksUrl: null,
+    discovery: provider !== undefined,
+    issuer: provider?.issuer ?? null,
+    audience: provider?.audience ?? null,
+  });
   return { appId, created: existing === undefined, keys, removedKids };
 }

@@ -5,7 +5,8 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { createTokenEndpoint, createTokenIssuer, generateKeyPair } from '@signet/issuer';
 import { LIMITS } from '@signet/protocol';
-import Fastify, { type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { OpenIdSignIn, OpenIdTokens } from './openid-sign-in.ts';
 import { Sessions } from './sessions.ts';
 
 // src/server/ and dist/server/ sit at the same depth: web/ is two levels up from either.
@@ -21,6 +22,12 @@ export interface ShopOptions {
   dashboardUrl?: string;
   /** The app's private key (PEM). Only its public half is registered with Signet. */
   privateKeyPem: string;
+  /**
+   * Sign users in through an OpenID provider instead of "any name": /signet-token then answers
+   * the provider's ID token (renewed with its refresh token), which Signet verifies with the
+   * provider's published keys. `privateKeyPem` still signs the attacker's forged tokens only.
+   */
+  openId?: OpenIdSignIn;
   /** The registered key's kid, put in each token's header so the server picks the key at once. */
   kid?: string;
   /** Token lifetime: seconds or `90s`, `2m`… Default 2 minutes, so the refresh is visible. */
@@ -59,6 +66,8 @@ export async function startShop(options: ShopOptions): Promise<RunningShop> {
   const attacker = createTokenIssuer({ privateKey: (await generateKeyPair()).privateKeyPem, ttl: '2m' });
   const sdkBundle = readFileSync(options.sdkBundlePath);
   const sessions = new Sessions();
+  /** Provider sign-in only: each session's ID and refresh tokens (kept on the server, never in the page). */
+  const idTokens = new Map<string, OpenIdTokens>();
   const sessionUser = (request: FastifyRequest) => sessions.userOf(request.cookies[SESSION_COOKIE]);
   let issued = 0;
   const tokenEndpoint = createTokenEndpoint<FastifyRequest>({
@@ -79,6 +88,7 @@ export async function startShop(options: ShopOptions): Promise<RunningShop> {
     signetUrl: options.signetUrl,
     dashboardUrl: options.dashboardUrl ?? options.signetUrl,
     tokenTtlSeconds: issuer.ttlSeconds,
+    signIn: options.openId ? 'openid' : 'name',
   };
   app.get('/shop-config.json', async () => config);
   app.get('/signet.iife.js', async (_request, reply) =>
@@ -87,39 +97,85 @@ export async function startShop(options: ShopOptions): Promise<RunningShop> {
 
   app.get('/api/me', async (request) => ({ user: sessionUser(request) }));
 
-  app.post<{ Body: { user: string } }>(
-    '/api/login',
-    {
-      schema: {
-        body: {
-          type: 'object',
-          required: ['user'],
-          properties: { user: { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength } },
-        },
-      },
-    },
-    async (request, reply) => {
-      // A demo: any name signs in. A real app checks a password, SSO, a magic link…
-      const user = request.body.user.trim();
-      if (user === '') return reply.code(400).send({ error: 'Enter a user name' });
-      sessions.end(request.cookies[SESSION_COOKIE]);
-      reply.setCookie(SESSION_COOKIE, sessions.start(user), {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-      });
-      return { user };
-    },
-  );
+  if (options.openId) registerOpenIdSignIn(options.openId);
+  else registerNameSignIn();
 
   app.post('/api/logout', async (request, reply) => {
+    idTokens.delete(request.cookies[SESSION_COOKIE] ?? '');
     sessions.end(request.cookies[SESSION_COOKIE]);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { user: null };
   });
 
-  // What the SDK's tokenProvider fetches: 200 {token, expiresAt} for the signed-in user, else 401.
-  app.get('/signet-token', tokenEndpoint);
+  function startSession(reply: FastifyReply, previous: string | undefined, user: string): string {
+    sessions.end(previous);
+    idTokens.delete(previous ?? '');
+    const id = sessions.start(user);
+    reply.setCookie(SESSION_COOKIE, id, { path: '/', httpOnly: true, sameSite: 'lax' });
+    return id;
+  }
+
+  function registerNameSignIn() {
+    app.post<{ Body: { user: string } }>(
+      '/api/login',
+      {
+        schema: {
+          body: {
+            type: 'object',
+            required: ['user'],
+            properties: { user: { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength } },
+          },
+        },
+      },
+      async (request, reply) => {
+        // A demo: any name signs in. A real app checks a password, SSO, a magic link…
+        const user = request.body.user.trim();
+        if (user === '') return reply.code(400).send({ error: 'Enter a user name' });
+        startSession(reply, request.cookies[SESSION_COOKIE], user);
+        return { user };
+      },
+    );
+
+    // What the SDK's tokenProvider fetches: 200 {token, expiresAt} for the signed-in user, else 401.
+    app.get('/signet-token', tokenEndpoint);
+  }
+
+  // Sign-in through the provider: /auth/login sends the browser there, /auth/callback comes
+  // back with a code; /signet-token answers the provider's ID token for the session's user.
+  function registerOpenIdSignIn(openId: OpenIdSignIn) {
+    app.get('/auth/login', async (_request, reply) => reply.redirect(openId.begin()));
+    app.get<{ Querystring: Record<string, string> }>('/auth/callback', async (request, reply) => {
+      let tokens: OpenIdTokens;
+      try {
+        tokens = await openId.finish(request.query);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return reply.code(400).type('text/plain; charset=utf-8').send(`Sign-in failed: ${message}`);
+      }
+      const id = startSession(reply, request.cookies[SESSION_COOKIE], tokens.userId);
+      idTokens.set(id, tokens);
+      return reply.redirect('/?signed_in=1');
+    });
+    app.get('/signet-token', async (request, reply) => {
+      const id = request.cookies[SESSION_COOKIE];
+      let tokens = id === undefined || sessions.userOf(id) === null ? undefined : idTokens.get(id);
+      if (id === undefined || tokens === undefined) return reply.code(401).send({ error: 'not signed in' });
+      // The SDK asks 60 s before exp: renew a little earlier than that, without the user.
+      if (tokens.expiresAt * 1000 - Date.now() < 90_000 && tokens.refreshToken !== null) {
+        try {
+          const fresh = await openId.refresh(tokens.refreshToken);
+          tokens = { ...fresh, refreshToken: fresh.refreshToken ?? tokens.refreshToken };
+          idTokens.set(id, tokens);
+        } catch {
+          return reply.code(401).send({ error: 'the provider refused to renew the token: sign in again' });
+        }
+      }
+      issued++;
+      return reply
+        .header('cache-control', 'no-store')
+        .send({ token: tokens.idToken, expiresAt: new Date(tokens.expiresAt * 1000).toISOString() });
+    });
+  }
 
   // Plays the attacker for the "try to impersonate" button: a token naming any user, signed
   // with a key Signet never saw. Signet must refuse it (INVALID_SIGNATURE); nothing is stored.

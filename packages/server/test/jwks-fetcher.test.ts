@@ -1,5 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import type { LookupAddress } from 'node:dns';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRefusedAddress } from '../src/jwks/address-policy.ts';
 import { cacheSecondsOf } from '../src/jwks/cache-lifetime.ts';
@@ -377,5 +383,74 @@ describe('JwksProvider', () => {
     await provider.fetchNow();
     expect(provider.holds('k1')).toBe(true);
     expect(provider.status().lastError).toMatchObject({ kind: 'invalid_document' });
+  });
+});
+
+/** A self-signed certificate for 127.0.0.1, made with the machine's openssl; null without it. */
+function selfSignedCertificate(): { key: string; cert: string } | null {
+  const dir = mkdtempSync(join(tmpdir(), 'signet-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    return {
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    };
+  } catch {
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const tls = selfSignedCertificate();
+if (!tls) console.warn('jwks-fetcher: no openssl, so the https provider test cannot make a certificate');
+
+describe.skipIf(tls === null)('over https', () => {
+  it('fetches from an https provider whose certificate verifies, and refuses one that does not', async () => {
+    const { key, cert } = tls as { key: string; cert: string };
+    const jwk = (await providerKey('ES256', 'tls-key')).jwk;
+    let requests = 0;
+    const server = createHttpsServer({ key, cert }, (_req, res) => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = new URL(`https://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`);
+    try {
+      const trusted = await fetchLimited(url, { ...ALLOW, ca: cert });
+      expect(trusted.ok).toBe(true);
+      // The certificate is checked: self-signed and not trusted is a network failure.
+      expect(await fetchLimited(url, ALLOW)).toMatchObject({ ok: false, kind: 'network' });
+      // And without the allowance, the loopback address is never contacted, https or not.
+      expect(await fetchLimited(url, { ...ALLOW, allowPrivateNetwork: false, ca: cert })).toMatchObject({
+        kind: 'address_refused',
+      });
+      expect(requests).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -174,7 +174,11 @@ describe('a provider token', () => {
       'key_not_found',
     );
     // The JWK says RS256; the same key signing PS256 is refused.
-    const ps = { ...main, alg: 'PS256', privateKey: KeyObject.from(main.privateKey) as unknown as CryptoKey };
+    const ps = {
+      ...main,
+      alg: 'PS256',
+      privateKey: KeyObject.from(main.privateKey) as unknown as ProviderKey['privateKey'],
+    };
     expectRefused(await send(appId, await tokenFor(ps)), 'HEADER_TYPE_INCOMPATIBLE', 'algorithm_not_allowed');
     // HS256 with the public JWK's text as the secret (the classic confusion attack).
     const confused = byHand({ alg: 'HS256', kid: 'main-2026' }, (input) =>

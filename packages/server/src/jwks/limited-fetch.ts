@@ -133,7 +133,8 @@ export function checkedLookup(
   resolve: NonNullable<FetchLimits['resolve']> = systemResolve,
 ): LookupFunction {
   return (hostname, options, callback) => {
-    resolve(hostname, options.family ?? 0).then(
+    const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : (options.family ?? 0);
+    resolve(hostname, family).then(
       (addresses) => {
         const allowed = addresses.filter((entry) => allowPrivateNetwork || !isRefusedAddress(entry.address));
         const first = allowed[0];

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import { type AddressInfo, connect } from 'node:net';
+import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
 import { JWT_ERROR_STATUS, JWT_ERRORS, REQUEST_ERRORS } from '@signet/protocol';
 import { createTokenVerifier } from '@signet/verifier';
 import Database from 'better-sqlite3';
@@ -125,6 +125,25 @@ const jwtScenarios: Record<string, () => Promise<Observed>> = {
     withToken({ iat: nowSeconds() + 600, exp: nowSeconds() + 1200 }),
   'TIME_CONSTRAINT_FAILURE/lifetime_too_long': () => withToken({}, { ttlSeconds: 7200 }),
   'IDENTIFIER_MISMATCH/subject_mismatch': () => withToken({ sub: 'user-2' }),
+  'UNKNOWN/jwks_unavailable': () =>
+    // A provider that never answered: a closed port on 127.0.0.1 (allowed for this server only).
+    onFreshServer({ jwksAllowPrivateNetwork: true }, async (s) => {
+      const closed = createNetServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise((resolve) => closed.close(resolve));
+      const app = (await s.admin('POST', '/admin/v1/apps', { name: 'IdP down' })).body.id;
+      await s.admin('PUT', `/admin/v1/apps/${app}/jwt`, {
+        mode: 'required',
+        issuer: 'https://shop.example',
+        jwksUrl: `http://127.0.0.1:${port}/jwks`,
+      });
+      return observe(
+        await s.ingest(app, batchFor({ id: 'user-1' }), {
+          authorization: `Bearer ${await signToken(key, { sub: 'user-1', ...good })}`,
+        }),
+      );
+    }),
   'UNKNOWN/unknown': async () => {
     // No request can reach this honestly: it is the verifier's answer to a fault of its own
     // (here, an unusable clock), which the route answers like any other failure.
@@ -302,6 +321,32 @@ const requestScenarios: Record<string, () => Promise<Observed>> = {
     const app = (await server.admin('POST', '/admin/v1/apps', { name: 'Keyless' })).body.id;
     return observe(await server.admin('PUT', `/admin/v1/apps/${app}/jwt`, { mode: 'required' }));
   },
+  'JWKS_URL_INVALID/not_https': async () =>
+    observe(
+      await server.admin('PUT', `/admin/v1/apps/${appId}/jwt`, {
+        mode: 'required',
+        issuer: 'https://idp.example.com/',
+        jwksUrl: 'http://idp.example.com/jwks',
+      }),
+    ),
+  'JWKS_URL_INVALID/private_address': async () =>
+    observe(
+      await server.admin('PUT', `/admin/v1/apps/${appId}/jwt`, {
+        mode: 'required',
+        issuer: 'https://idp.example.com/',
+        jwksUrl: 'https://169.254.169.254/latest/meta-data/',
+      }),
+    ),
+  'JWKS_URL_INVALID/malformed_url': async () =>
+    observe(
+      await server.admin('PUT', `/admin/v1/apps/${appId}/jwt`, {
+        mode: 'required',
+        issuer: 'https://idp.example.com/',
+        jwksUrl: 'https://user:password@idp.example.com/jwks',
+      }),
+    ),
+  'JWKS_NOT_CONFIGURED/no_provider': async () =>
+    observe(await server.admin('POST', `/admin/v1/apps/${appId}/jwks/refresh`)),
   'STORAGE_UNAVAILABLE/database_unavailable': () =>
     onFreshServer({}, async (s) => {
       const app = (await s.admin('POST', '/admin/v1/apps', { name: 'x' })).body.id;

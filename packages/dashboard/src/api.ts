@@ -1,5 +1,7 @@
 import type {
   AppInfo,
+  AppUpdate,
+  AuditEntry,
   AuthFailure,
   AuthOutcome,
   AuthStatsRow,
@@ -129,6 +131,15 @@ export const api = {
   activity: (hours = 24) => request<{ apps: ActivityApp[] }>('GET', `/activity?hours=${hours}`),
   createApp: (name: string) => request<AppInfo>('POST', '/apps', { name }),
   app: (id: string) => request<AppInfo>('GET', app(id)),
+  updateApp: (id: string, update: AppUpdate) => request<AppInfo>('PATCH', app(id), update),
+  /** Deletes the app and all its data; the API wants the id repeated as `confirm`. */
+  deleteApp: (id: string) => request<void>('DELETE', `${app(id)}?confirm=${encodeURIComponent(id)}`),
+  audit: (query: { appId?: string; cursor?: string; limit?: number }) => {
+    const params = new URLSearchParams({ limit: String(query.limit ?? 50) });
+    if (query.appId) params.set('appId', query.appId);
+    if (query.cursor) params.set('cursor', query.cursor);
+    return request<{ entries: AuditEntry[]; nextCursor: string | null }>('GET', `/audit?${params}`);
+  },
   setJwt: (id: string, update: JwtSettingsUpdate) => request<JwtSettings>('PUT', `${app(id)}/jwt`, update),
   /** This instance's view of the keys fetched from the app's identity provider. */
   jwks: (id: string) => request<JwksStatus>('GET', `${app(id)}/jwks`),

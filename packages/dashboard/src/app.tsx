@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, setUnauthorizedListener } from './api.ts';
 import { ErrorNotice, Loading } from './components/status.tsx';
 import { AppsPage } from './pages/apps.tsx';
+import { AuditPage } from './pages/audit.tsx';
 import { AuthenticationPage } from './pages/authentication.tsx';
 import { EventsPage } from './pages/events.tsx';
 import { KeysPage } from './pages/keys.tsx';
@@ -67,6 +68,9 @@ export function App() {
           <a href={href({ page: 'apps' })} aria-current={route.page === 'apps' ? 'page' : undefined}>
             Apps
           </a>
+          <a href={href({ page: 'audit' })} aria-current={route.page === 'audit' ? 'page' : undefined}>
+            Audit
+          </a>
           <a href="/docs">API docs</a>
         </nav>
         <button type="button" class="secondary" onClick={logout}>
@@ -74,7 +78,13 @@ export function App() {
         </button>
       </header>
       <div id="content" class="content">
-        {route.page === 'apps' ? <AppsPage /> : <AppShell route={route} />}
+        {route.page === 'apps' ? (
+          <AppsPage />
+        ) : route.page === 'audit' ? (
+          <AuditPage />
+        ) : (
+          <AppShell route={route} />
+        )}
       </div>
     </>
   );

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 export const APP_TABS = ['overview', 'authentication', 'keys', 'monitor', 'events'] as const;
 export type AppTab = (typeof APP_TABS)[number];
 
-export type Route = { page: 'apps' } | { page: 'app'; appId: string; tab: AppTab };
+export type Route = { page: 'apps' } | { page: 'audit' } | { page: 'app'; appId: string; tab: AppTab };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
@@ -13,11 +13,13 @@ export function parseRoute(hash: string): Route {
     const tab = (APP_TABS as readonly string[]).includes(parts[2] ?? '') ? (parts[2] as AppTab) : 'overview';
     return { page: 'app', appId: parts[1], tab };
   }
+  if (parts[0] === 'audit') return { page: 'audit' };
   return { page: 'apps' };
 }
 
 export function href(route: Route): string {
-  return route.page === 'apps' ? '#/apps' : `#/apps/${encodeURIComponent(route.appId)}/${route.tab}`;
+  if (route.page === 'app') return `#/apps/${encodeURIComponent(route.appId)}/${route.tab}`;
+  return route.page === 'audit' ? '#/audit' : '#/apps';
 }
 
 export function useRoute(): Route {

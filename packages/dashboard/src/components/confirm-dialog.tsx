@@ -10,6 +10,8 @@ export function ConfirmDialog(props: {
   confirmLabel: string;
   danger?: boolean;
   busy?: boolean;
+  /** Keeps the confirm button off until the dialog's own condition holds (a typed confirmation). */
+  confirmDisabled?: boolean;
   onConfirm: () => void;
   onCancel: () => void;
   children: ComponentChildren;
@@ -39,7 +41,7 @@ export function ConfirmDialog(props: {
           type="button"
           class={props.danger ? 'danger' : ''}
           onClick={props.onConfirm}
-          disabled={props.busy}
+          disabled={props.busy || props.confirmDisabled}
         >
           {props.confirmLabel}
         </button>

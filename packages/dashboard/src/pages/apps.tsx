@@ -1,9 +1,11 @@
+import type { AppInfo } from '@signet/protocol';
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { Empty, Load } from '../components/status.tsx';
 import { count, percent } from '../format.ts';
 import { href } from '../router.ts';
 import { useResource } from '../use-resource.ts';
+import { DeleteAppDialog, EditAppDialog, retentionText } from './app-dialogs.tsx';
 
 /** Every app with its last 24 h of traffic, and a form to create one. */
 export function AppsPage() {
@@ -14,6 +16,9 @@ export function AppsPage() {
   const [name, setName] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [editing, setEditing] = useState<AppInfo | null>(null);
+  const [deleting, setDeleting] = useState<AppInfo | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
 
   async function create(e: Event) {
     e.preventDefault();
@@ -54,6 +59,35 @@ export function AppsPage() {
           </p>
         )}
       </form>
+      {notice && (
+        <div class="notice ok" role="status">
+          <p>{notice}</p>
+        </div>
+      )}
+      {editing && (
+        <EditAppDialog
+          app={editing}
+          onDone={(saved) => {
+            setEditing(null);
+            if (saved) {
+              setNotice(`Saved ${saved.name}`);
+              data.reload();
+            }
+          }}
+        />
+      )}
+      {deleting && (
+        <DeleteAppDialog
+          app={deleting}
+          onDone={(deleted) => {
+            setDeleting(null);
+            if (deleted) {
+              setNotice(`Deleted ${deleting.name} and all its data`);
+              data.reload();
+            }
+          }}
+        />
+      )}
       <Load resource={data} what="apps">
         {({ apps, activity }) =>
           apps.length === 0 ? (
@@ -74,6 +108,9 @@ export function AppsPage() {
                     <th scope="col" class="num">
                       Verified
                     </th>
+                    <th scope="col" class="col-retention">
+                      Keeps events
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
@@ -84,6 +121,33 @@ export function AppsPage() {
                         <td>
                           <a href={href({ page: 'app', appId: app.id, tab: 'overview' })}>{app.name}</a>
                           <div class="muted mono">{app.id}</div>
+                          <div class="muted small narrow-only">
+                            Keeps events {retentionText(app.retentionDays)}
+                          </div>
+                          <div class="row-actions">
+                            <button
+                              type="button"
+                              class="small secondary"
+                              aria-label={`Edit ${app.name}`}
+                              onClick={() => {
+                                setNotice(null);
+                                setEditing(app);
+                              }}
+                            >
+                              Edit
+                            </button>
+                            <button
+                              type="button"
+                              class="small danger"
+                              aria-label={`Delete ${app.name}`}
+                              onClick={() => {
+                                setNotice(null);
+                                setDeleting(app);
+                              }}
+                            >
+                              Delete
+                            </button>
+                          </div>
                         </td>
                         <td>
                           <span class={`badge mode-${app.jwt.mode}`}>{app.jwt.mode}</span>
@@ -92,6 +156,7 @@ export function AppsPage() {
                         <td class="num" title="Verified events ÷ events of identified users">
                           {percent(a?.verifiedShare ?? null)}
                         </td>
+                        <td class="col-retention">{retentionText(app.retentionDays)}</td>
                       </tr>
                     );
                   })}

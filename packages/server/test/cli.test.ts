@@ -272,6 +272,55 @@ describe('admin commands against a running server', () => {
     });
     expect(cleared.stdout).toMatch(/^App app_\w+: mode optional, audience -, issuer -, clock tolerance 60 s/);
 
+    // An identity provider (SPEC §4.1): its JWKS URL or discovery, and the user id claim.
+    const provider = await runCli(
+      [
+        'jwt',
+        'set',
+        '--app',
+        appId,
+        '--mode',
+        'optional',
+        '--issuer',
+        'https://idp.example.com/',
+        '--jwks-url',
+        'https://idp.example.com/jwks',
+        '--user-id-claim',
+        'email',
+        '--json',
+      ],
+      { env },
+    );
+    expect(JSON.parse(provider.stdout)).toMatchObject({
+      jwksUrl: 'https://idp.example.com/jwks',
+      discovery: false,
+      userIdClaim: 'email',
+    });
+    const discovered = await runCli(['jwt', 'set', '--app', appId, '--mode', 'optional', '--discovery'], {
+      env,
+    });
+    expect(discovered.stdout).toMatch(/identity provider discovery, user id claim email\n$/);
+    const refused = await runCli(
+      ['jwt', 'set', '--app', appId, '--mode', 'optional', '--jwks-url', 'http://idp.example.com/jwks'],
+      { env },
+    );
+    expectOneLineError(refused, /400 JWKS_URL_INVALID/);
+    await runCli(
+      [
+        'jwt',
+        'set',
+        '--app',
+        appId,
+        '--mode',
+        'optional',
+        '--no-discovery',
+        '--no-issuer',
+        '--user-id-claim',
+        'sub',
+      ],
+      { env },
+    );
+
     const listedKeys = await runCli(['keys', 'list', '--app', appId], { env });
     expect(listedKeys.stdout).toMatch(
       /^KID\s+TYPE\s+LABEL\s+CREATED\s+LAST USED\s+USES\nmain-1\s+EC P-256\s+main\s+\S+\s+\S+\s+1\n$/,

@@ -116,6 +116,9 @@ interface JwtFlags extends AdminFlags {
   issuer?: string | false;
   clockTolerance?: number;
   maxLifetime?: number | false;
+  jwksUrl?: string | false;
+  discovery?: boolean;
+  userIdClaim?: string;
 }
 
 export function jwtCommands(program: Command): void {
@@ -136,9 +139,18 @@ export function jwtCommands(program: Command): void {
       .option('--no-issuer', 'stop requiring an issuer')
       .option('--clock-tolerance <seconds>', 'leeway for exp/nbf/iat, 0-300', integerIn(0, 300))
       .option('--max-lifetime <seconds>', 'longest allowed exp - iat', integerIn(1, 31_536_000))
-      .option('--no-max-lifetime', 'allow any lifetime'),
+      .option('--no-max-lifetime', 'allow any lifetime')
+      .option('--jwks-url <url>', "verify tokens with the identity provider's JWKS (https; needs --issuer)")
+      .option('--no-jwks-url', "stop using the provider's JWKS URL")
+      .option('--discovery', "find the provider's JWKS through OpenID discovery on --issuer")
+      .option('--no-discovery', 'stop using OpenID discovery')
+      .option('--user-id-claim <claim>', 'the claim that must equal user.id (default sub)'),
   );
-  example(set, 'npx signet jwt set --app "$APP" --mode required --audience my-shop');
+  example(
+    set,
+    'npx signet jwt set --app "$APP" --mode required --audience my-shop',
+    'npx signet jwt set --app "$APP" --mode required --issuer https://idp.example.com/ --audience my-client --discovery',
+  );
   set.action(async (flags: JwtFlags) => {
     // Commander gives `true` for an untouched --no-x pair's default; only a string or false was asked for.
     const pick = <T>(value: T | boolean | undefined) =>
@@ -149,13 +161,17 @@ export function jwtCommands(program: Command): void {
       ...(pick(flags.issuer) !== undefined && { issuer: pick(flags.issuer) }),
       ...(flags.clockTolerance !== undefined && { clockToleranceSeconds: flags.clockTolerance }),
       ...(pick(flags.maxLifetime) !== undefined && { maxTokenLifetimeSeconds: pick(flags.maxLifetime) }),
+      ...(pick(flags.jwksUrl) !== undefined && { jwksUrl: pick(flags.jwksUrl) }),
+      ...(flags.discovery !== undefined && { discovery: flags.discovery }),
+      ...(flags.userIdClaim !== undefined && { userIdClaim: flags.userIdClaim }),
     };
     const path = `/admin/v1/apps/${encodeURIComponent(flags.app)}/jwt`;
     const settings = (await adminCall(adminTarget(flags, process.env), 'PUT', path, body)) as JwtSettings;
     if (flags.json) return printJson(settings);
     print(
       `App ${flags.app}: mode ${settings.mode}, audience ${settings.audience ?? '-'}, issuer ${settings.issuer ?? '-'}, ` +
-        `clock tolerance ${settings.clockToleranceSeconds} s, max lifetime ${settings.maxTokenLifetimeSeconds === null ? '-' : `${settings.maxTokenLifetimeSeconds} s`}`,
+        `clock tolerance ${settings.clockToleranceSeconds} s, max lifetime ${settings.maxTokenLifetimeSeconds === null ? '-' : `${settings.maxTokenLifetimeSeconds} s`}, ` +
+        `identity provider ${settings.jwksUrl ?? (settings.discovery ? 'discovery' : '-')}, user id claim ${settings.userIdClaim}`,
     );
   });
 }

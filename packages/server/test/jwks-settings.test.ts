@@ -91,6 +91,23 @@ describe('identity provider settings', () => {
     expect((await server.admin('DELETE', `/admin/v1/apps/${appId}/keys/only`)).status).toBe(204);
   });
 
+  it('records a provider change in the audit log with before and after', async () => {
+    const id = (await server.admin('POST', '/admin/v1/apps', { name: 'Audited' })).body.id;
+    await server.admin('PUT', `/admin/v1/apps/${id}/jwt`, {
+      mode: 'optional',
+      issuer: ISSUER,
+      jwksUrl: 'https://idp.example.com/jwks',
+      userIdClaim: 'email',
+    });
+    const audit = await server.admin('GET', `/admin/v1/audit?appId=${id}`);
+    expect(audit.body.entries[0]).toMatchObject({
+      action: 'jwt.changed',
+      appId: id,
+      before: { jwksUrl: null, discovery: false, userIdClaim: 'sub' },
+      after: { jwksUrl: 'https://idp.example.com/jwks', discovery: false, userIdClaim: 'email' },
+    });
+  });
+
   it('accepts http and loopback providers with SIGNET_JWKS_ALLOW_PRIVATE_NETWORK=1', async () => {
     const open = await startServer({ jwksAllowPrivateNetwork: true });
     try {

@@ -9,6 +9,8 @@ export interface AdminTarget {
 /** Where the CLI finds the server when neither --server nor SIGNET_URL says. */
 export const DEFAULT_SERVER = 'http://127.0.0.1:4000';
 const TIMEOUT_MS = 10_000;
+/** Deleting an app purges its events at about 150,000 a second: ten minutes covers ~90 M. */
+export const LONG_TIMEOUT_MS = 600_000;
 
 /** Resolves --server / --admin-token over SIGNET_URL / SIGNET_ADMIN_TOKEN, or says what is missing. */
 export function adminTarget(
@@ -46,6 +48,8 @@ export async function adminCall(
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
+  /** How long to wait for the answer; longer for calls that delete much (an app, a user). */
+  timeoutMs = TIMEOUT_MS,
 ): Promise<unknown> {
   let res: Response;
   try {
@@ -56,10 +60,10 @@ export async function adminCall(
         ...(body !== undefined && { 'content-type': 'application/json' }),
       },
       ...(body !== undefined && { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    throw new CliError(unreachable(target.server, error));
+    throw new CliError(unreachable(target.server, error, timeoutMs));
   }
   const text = await res.text();
   let parsed: unknown = null;
@@ -83,10 +87,10 @@ export async function adminCall(
   throw new CliError(`${method} ${path} failed: ${res.status} ${detail}`);
 }
 
-function unreachable(server: string, error: unknown): string {
+function unreachable(server: string, error: unknown, timeoutMs = TIMEOUT_MS): string {
   const name = (error as { name?: string }).name;
   if (name === 'TimeoutError')
-    return `the Signet server at ${server} did not answer within ${TIMEOUT_MS / 1000} s`;
+    return `the Signet server at ${server} did not answer within ${timeoutMs / 1000} s`;
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const why = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
   return `cannot reach the Signet server at ${server} (${why}); start it with \`npx signet serve\` or set SIGNET_URL / --server`;

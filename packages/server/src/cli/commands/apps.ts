@@ -1,6 +1,6 @@
 import type { AppInfo, AppUpdate, JwtSettings } from '@signet/protocol';
 import { type Command, Option } from 'commander';
-import { adminCall, adminTarget } from '../admin-client.ts';
+import { adminCall, adminTarget, LONG_TIMEOUT_MS } from '../admin-client.ts';
 import { CliError } from '../cli-error.ts';
 import { example, integerIn, withAdminOptions } from '../options.ts';
 import { print, printJson, printTable } from '../output.ts';
@@ -94,7 +94,7 @@ export function appCommands(program: Command): void {
       );
     }
     const path = `/admin/v1/apps/${encodeURIComponent(flags.app)}?confirm=${encodeURIComponent(flags.confirm)}`;
-    await adminCall(adminTarget(flags, process.env), 'DELETE', path);
+    await adminCall(adminTarget(flags, process.env), 'DELETE', path, undefined, LONG_TIMEOUT_MS);
     if (flags.json) return printJson({ deleted: flags.app });
     print(`Deleted app ${flags.app} and all its data; its ingestion URL now answers 404`);
   });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { adminCall, adminTarget } from '../admin-client.ts';
+import { adminCall, adminTarget, LONG_TIMEOUT_MS } from '../admin-client.ts';
 import { example, withAdminOptions } from '../options.ts';
 import { print, printJson } from '../output.ts';
 
@@ -32,7 +32,8 @@ export function userCommands(program: Command): void {
   example(erase, 'npx signet users delete --app "$APP" --user user-42');
   erase.action(async (flags: EraseFlags) => {
     const path = `/admin/v1/apps/${encodeURIComponent(flags.app)}/users/${encodeURIComponent(flags.user)}`;
-    const counts = (await adminCall(adminTarget(flags, process.env), 'DELETE', path)) as ErasureCounts;
+    const target = adminTarget(flags, process.env);
+    const counts = (await adminCall(target, 'DELETE', path, undefined, LONG_TIMEOUT_MS)) as ErasureCounts;
     if (flags.json) return printJson(counts);
     print(
       `Erased user ${flags.user} from app ${flags.app}: ${plural(counts.events, 'event')}, ` +

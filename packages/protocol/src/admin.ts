@@ -162,6 +162,8 @@ export interface StoredEvent {
   receivedAt: string;
   /** true / false for identified users; null for anonymous data or mode `disabled`. */
   verified: boolean | null;
+  /** The kid of the key that verified the token (registered or the identity provider's); null when none did. */
+  kid: string | null;
 }
 
 export interface UserProfile {

@@ -38,10 +38,11 @@ export function keyToWire(key: KeyRow): KeyInfo {
 
 export function eventToWire(row: StoredEventRow): StoredEvent {
   return {
-    ...(JSON.parse(row.body) as Omit<StoredEvent, 'userId' | 'receivedAt' | 'verified'>),
+    ...(JSON.parse(row.body) as Omit<StoredEvent, 'userId' | 'receivedAt' | 'verified' | 'kid'>),
     userId: row.userId,
     receivedAt: iso(row.receivedAt),
     verified: row.verified,
+    kid: row.kid,
   };
 }
 

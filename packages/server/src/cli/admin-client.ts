@@ -87,7 +87,7 @@ export async function adminCall(
   throw new CliError(`${method} ${path} failed: ${res.status} ${detail}`);
 }
 
-function unreachable(server: string, error: unknown, timeoutMs = TIMEOUT_MS): string {
+export function unreachable(server: string, error: unknown, timeoutMs = TIMEOUT_MS): string {
   const name = (error as { name?: string }).name;
   if (name === 'TimeoutError')
     return `the Signet server at ${server} did not answer within ${timeoutMs / 1000} s`;

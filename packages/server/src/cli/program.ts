@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { oneLine } from './cli-error.ts';
 import { appCommands, jwtCommands } from './commands/apps.ts';
 import { auditCommands } from './commands/audit.ts';
+import { eventCommands } from './commands/events.ts';
 import { keyCommands } from './commands/keys.ts';
 import { serveCommand } from './commands/serve.ts';
 import { tokenCommands } from './commands/token.ts';
@@ -34,6 +35,7 @@ export function createProgram(): Command {
   tokenCommands(program);
   appCommands(program);
   jwtCommands(program);
+  eventCommands(program);
   userCommands(program);
   auditCommands(program);
   return program;

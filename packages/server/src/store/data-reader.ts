@@ -8,6 +8,8 @@ export interface StoredEventRow {
   anonymousId: string | null;
   receivedAt: number;
   verified: boolean | null;
+  /** The key that verified the batch's token, or null. */
+  kid: string | null;
 }
 
 export interface UserRow {

@@ -22,6 +22,7 @@ export const EVENT_COLUMNS = [
   'verified',
   'received_at',
   'body',
+  'kid',
 ] as const;
 
 export type EventColumn = (typeof EVENT_COLUMNS)[number];
@@ -42,6 +43,8 @@ export type EventRow = [
   verified: number | null,
   receivedAt: number,
   body: string,
+  /** The key that verified the batch's token, or null. */
+  kid: string | null,
 ];
 
 /** The row of `event`, sent in `batch` by `sender`; `verified` as `verifiedFlag` stores it. */
@@ -66,5 +69,6 @@ export function eventRow(
     verified,
     batch.receivedAt,
     event.body,
+    batch.keyUsed,
   ];
 }

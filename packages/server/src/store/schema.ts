@@ -62,6 +62,8 @@ export interface EventsTable {
   received_at: number;
   /** The event as sent (known fields only), JSON. */
   body: string;
+  /** The kid of the key that verified the batch's token; null when none did (migration 003). */
+  kid: string | null;
 }
 
 export interface UsersTable {

@@ -21,6 +21,7 @@ export function kyselyDataReader(db: Kysely<Database>): DataReader {
         anonymousId: r.anonymous_id,
         receivedAt: Number(r.received_at),
         verified: r.verified === null ? null : r.verified === 1,
+        kid: r.kid,
       }));
     },
 
@@ -55,7 +56,7 @@ export function eventPageQuery(db: Kysely<Database>, appId: string, query: Event
   const direction = newest ? 'desc' : 'asc';
   let q = db
     .selectFrom('events')
-    .select(['seq', 'body', 'user_id', 'anonymous_id', 'received_at', 'verified'])
+    .select(['seq', 'body', 'user_id', 'anonymous_id', 'received_at', 'verified', 'kid'])
     .where('app_id', '=', appId);
   if (query.userId !== undefined) q = q.where('user_id', '=', query.userId);
   if (query.name !== undefined) q = q.where('name', '=', query.name);

@@ -7,7 +7,8 @@ import type { DialectName } from '../dialect-name.ts';
  * fixed by equality, the page is one range scan in either direction, at any depth, and the
  * retention deleter finds an app's oldest events along events_app_received. The indexes on
  * (app_id, seq) and (app_id, user_id, seq) served the old newest-first list; the new ones
- * replace them (erasure by user reads along events_app_user_received).
+ * replace them (erasure by user reads along events_app_user_received). Events also keep the kid
+ * of the key that verified them.
  */
 
 const INDEXES = [
@@ -18,6 +19,8 @@ const INDEXES = [
 ];
 
 export async function up(db: Kysely<unknown>, _dialect: DialectName): Promise<void> {
+  // Which key verified each event: the explorer shows it; null for events stored before.
+  await db.schema.alterTable('events').addColumn('kid', 'text').execute();
   for (const index of INDEXES) {
     await db.schema.createIndex(index.name).on('events').columns(index.columns).execute();
   }

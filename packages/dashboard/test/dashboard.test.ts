@@ -274,28 +274,28 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
 
   it('shows hostile event names, properties and attributes as text, never as markup', async () => {
     await openTab('Events');
-    const events = page.locator('ul.events');
+    const events = page.locator('table.event-table');
     await events.waitFor();
     await page.getByText(XSS_NAME, { exact: true }).waitFor();
     expect(await events.locator('img, script, b, i').count()).toBe(0);
-    expect(await events.textContent()).toContain('<script>alert(1)</script>');
-    await page.getByText('Verified', { exact: true }).first().waitFor();
-    await page.getByText('Unverified', { exact: true }).first().waitFor();
+    await events.locator('tbody').getByText('Verified', { exact: true }).first().waitFor();
+    await events.locator('tbody').getByText('Unverified', { exact: true }).first().waitFor();
 
-    // A page event: its name and badge, its context on one collapsed line, whole when opened.
-    const pricing = events.locator('li.event', { hasText: 'Pricing' });
+    // A row opens to the event as the API answers it: properties and context as text.
+    const hostile = events.locator('tr.event-row', { hasText: XSS_NAME });
+    await hostile.getByRole('button', { expanded: false }).click();
+    const json = events.locator('tr.event-json pre');
+    expect(JSON.parse((await json.textContent()) ?? '').properties).toEqual({
+      sku: '<script>alert(1)</script>',
+    });
+    const pricing = events.locator('tr.event-row', { hasText: 'Pricing' });
     expect(await pricing.locator('.badge', { hasText: 'page' }).count()).toBe(1);
-    const context = pricing.locator('details.context');
-    expect(await context.locator('summary').textContent()).toBe(
-      'Context signet-web 0.1.0 · nl-NL · Europe/Amsterdam · /pricing · 390×844',
-    );
-    expect(await context.locator('pre').isVisible()).toBe(false);
-    await context.locator('summary').click();
-    expect(JSON.parse((await context.locator('pre').textContent()) ?? '')).toEqual(CONTEXT);
+    await pricing.getByRole('button', { expanded: false }).click();
+    expect(JSON.parse((await json.textContent()) ?? '').context).toEqual(CONTEXT);
     expect(await events.locator('img, script, b, i').count()).toBe(0);
 
     await page.getByLabel('User id').fill('user-42');
-    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByRole('heading', { name: /Attributes of user-42/ }).waitFor();
     const profile = page.locator('.profile');
     expect(await profile.textContent()).toContain('"pro"');

@@ -75,7 +75,7 @@ export function MonitorPage({ appId }: { appId: string }) {
                       <th scope="col">Time</th>
                       <th scope="col">Code</th>
                       <th scope="col">Reason</th>
-                      <th scope="col">Mode</th>
+                      <th scope="col">Outcome</th>
                       <th scope="col">Key id</th>
                       <th scope="col">Subject (sub)</th>
                       <th scope="col">User id</th>

@@ -85,6 +85,9 @@ export const jwtError = (code: string, reason: string) => ({
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** A JWT-shaped token (unsigned: the fake transport never verifies). */
-export function fakeToken(claims: { sub?: string; exp?: number }, tag = ''): string {
+export function fakeToken(
+  claims: { sub?: string; exp?: number; [claim: string]: unknown },
+  tag = '',
+): string {
   return `${b64url({ alg: 'ES256', typ: 'JWT' })}.${b64url(claims)}.sig${tag}`;
 }

@@ -60,6 +60,31 @@ describe('B2 local refusal', () => {
     expect(h.requests).toHaveLength(0);
   });
 
+  it('judges the user by userIdClaim when the app names one (an identity provider whose sub is its own id)', async () => {
+    const exp = () => Math.floor(h.clock.time / 1000) + 600;
+    const h = harness({ userIdClaim: 'email' });
+    h.signet.identify('ada@example.com');
+    const token = fakeToken({ sub: 'auth0|123', email: 'ada@example.com', exp: exp() });
+    h.signet.passAuthenticationDetails({ type: 'jwt', token, userIdentifier: 'ada@example.com' });
+    h.signet.track('A');
+    await h.signet.flush();
+    expect(h.errors).toEqual([]);
+    expect(h.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${token}`]);
+    // Another user's email, or none at all, is refused as a wrong or missing sub would be.
+    h.signet.passAuthenticationDetails({
+      type: 'jwt',
+      token: fakeToken({ sub: 'auth0|123', email: 'eve@example.com', exp: exp() }),
+      userIdentifier: 'ada@example.com',
+    });
+    h.signet.passAuthenticationDetails({
+      type: 'jwt',
+      token: fakeToken({ sub: 'ada@example.com', exp: exp() }),
+      userIdentifier: 'ada@example.com',
+    });
+    await settle();
+    expect(h.errors.map((e) => e.reason)).toEqual(['subject_mismatch', 'sub_missing']);
+  });
+
   it('does not refuse by the device clock before any answer told the server time (a fast device still sends)', async () => {
     const serverTime = () => h.clock.time - 3_600_000; // this device runs an hour fast
     const h = harness({}, (r) => ({

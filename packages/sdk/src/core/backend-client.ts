@@ -115,6 +115,7 @@ export class SignetBackendClient {
         }),
       (userId) => this.loop.retryUser(userId),
       this.log,
+      this.options.userIdClaim,
     );
     this.tokens.failures = this.failures;
     this.loop = new SyncLoop({

@@ -12,6 +12,11 @@ export interface SignetOptions {
   networkRequest?: { authorization?: { jwtEnabled?: boolean } };
   /** Asked for a fresh token when the SDK has none, 60 s before `exp`, and once after a failure. */
   tokenProvider?: (userIdentifier: string) => Promise<string | null | undefined> | string | null | undefined;
+  /**
+   * The token claim that holds the user id (default `sub`), as the app's `userIdClaim` on the
+   * server: for identity-provider tokens whose `sub` is not the app's user id.
+   */
+  userIdClaim?: string;
   /** Send as soon as this many events are queued (default 20). */
   flushAt?: number;
   /** Send queued events at least this often (default 10 000 ms). */
@@ -46,6 +51,8 @@ export interface ResolvedOptions {
   url: string;
   jwtEnabled: boolean;
   tokenProvider: SignetOptions['tokenProvider'];
+  /** Undefined: `sub`. */
+  userIdClaim: string | undefined;
   beforeSend: BeforeSend | undefined;
   flushAt: number;
   flushIntervalMs: number;
@@ -85,6 +92,7 @@ export function resolveOptions(options: SignetOptions, caller = 'Signet.init'): 
     url: `${options.endpoint.replace(/\/+$/, '')}/v1/apps/${encodeURIComponent(options.appId)}/batch`,
     jwtEnabled: options.networkRequest?.authorization?.jwtEnabled === true,
     tokenProvider: options.tokenProvider,
+    userIdClaim: options.userIdClaim,
     beforeSend: options.beforeSend,
     flushAt: positiveInteger('flushAt', options.flushAt, 20, 500),
     flushIntervalMs: positiveInteger('flushIntervalMs', options.flushIntervalMs, 10_000, 3_600_000),

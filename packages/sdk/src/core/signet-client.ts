@@ -132,6 +132,7 @@ export class SignetClient {
       this.options.tokenProvider,
       (userId) => this.loop.retryUser(userId),
       this.log,
+      this.options.userIdClaim,
     );
     this.loop = new SyncLoop({
       options: this.options,

@@ -1,16 +1,19 @@
-/** The two claims the SDK reads from a token it holds. Never trusted: the server verifies. */
+/**
+ * A token's claims as the SDK reads them, to judge the user's claim (`sub`, or the app's
+ * `userIdClaim`) and `exp`. Never trusted: the server verifies.
+ */
 export interface TokenClaims {
-  sub?: string;
-  /** Expiry in seconds since the epoch. */
+  /** Expiry in seconds since the epoch, when the token is well made. */
   exp?: number;
+  [claim: string]: unknown;
 }
 
 /**
- * Reads `sub` and `exp` from a compact JWS without verifying it, only to avoid sending a token
- * that will surely fail. Returns null when the payload is not base64url JSON.
+ * Reads the claims of a compact JWS without verifying them, only to avoid sending a token that
+ * will surely fail. Returns null when the payload is not base64url JSON of an object.
  *
  * @example
- * tokenClaims(jwt); // { sub: 'user-42', exp: 1767225600 }
+ * tokenClaims(jwt); // { sub: 'user-42', exp: 1767225600, iat: 1767224700 }
  */
 export function tokenClaims(token: string): TokenClaims | null {
   const part = token.split('.')[1];
@@ -22,11 +25,7 @@ export function tokenClaims(token: string): TokenClaims | null {
     // each byte as `%XX`, which decodeURIComponent reads as UTF-8 (throwing on bytes that are not).
     const json = decodeURIComponent(escape(binary));
     const claims = JSON.parse(json);
-    if (typeof claims !== 'object' || claims === null) return null;
-    return {
-      ...(typeof claims.sub === 'string' && { sub: claims.sub }),
-      ...(typeof claims.exp === 'number' && { exp: claims.exp }),
-    };
+    return typeof claims === 'object' && claims !== null ? claims : null;
   } catch {
     return null;
   }

@@ -68,6 +68,8 @@ export class TokenStore {
     private readonly provider: Provider,
     private readonly onUsableToken: (userId: string) => void,
     private readonly log: (message: string) => void,
+    /** The claim that names the user (the app's `userIdClaim` on the server); undefined: `sub`. */
+    private readonly userIdClaim: string | undefined,
   ) {}
 
   /**
@@ -149,8 +151,10 @@ export class TokenStore {
   }
 
   private refusal(userId: string, token: string): [JwtErrorCode, string, string] | null {
-    const claims = tokenClaims(token);
-    if (claims === null) return ['DECRYPTION_FAILED', 'malformed', 'The token is not a readable JWT'];
+    const read = tokenClaims(token);
+    if (read === null) return ['DECRYPTION_FAILED', 'malformed', 'The token is not a readable JWT'];
+    // Not iat and nbf: judged without the server's clock tolerance they could refuse a good token.
+    const { iat, nbf, ...claims } = read;
     // The server's own rules (SPEC B2) on the two claims the SDK can judge: the subject, and the
     // expiry only by a server time learned from a response (a device clock running fast would
     // otherwise refuse every fresh token, and with no batch sent the server time is never learned).
@@ -161,6 +165,7 @@ export class TokenStore {
       issuer: null,
       maxTokenLifetimeSeconds: null,
       expectedSubject: userId,
+      userIdClaim: this.userIdClaim,
     });
     return verdict.ok ? null : [jwtCodeOf(verdict.reason), verdict.reason, verdict.message];
   }

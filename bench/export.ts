@@ -9,23 +9,17 @@
  *   npm run bench:export
  *   BENCH_EVENTS=200000 BENCH_ONLY=sqlite npm run bench:export
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type Store } from '@signet/server';
 import { createTestDatabase, postgresUnavailable, startServerProcess } from '@signet/test-services';
-
-type BatchToStore = Parameters<Store['storeBatch']>[0];
+import { seedEvents } from './seed-events.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const ONLY = process.env.BENCH_ONLY;
-const PER_BATCH = 500;
-/** Batches in flight at once while seeding: the group-commit writer shares a transaction among them. */
-const SEED_CONCURRENCY = 8;
 const ADMIN = `bench-admin-${randomBytes(16).toString('hex')}`;
 const DAY = 86_400_000;
-const NAMES = ['Viewed', 'Added to cart', 'Bought', 'Searched', 'Signed in', 'Shared', 'Rated', 'Opened'];
 
 interface Figures {
   backend: string;
@@ -87,9 +81,8 @@ async function measure(backend: string, databaseUrl: string): Promise<Figures> {
     });
     const appId = ((await created.json()) as { id: string }).id;
 
-    const seedStarted = performance.now();
-    await seed(databaseUrl, appId);
-    const seedSeconds = (performance.now() - seedStarted) / 1000;
+    const end = Date.now() - DAY;
+    const seedSeconds = await seedEvents(databaseUrl, appId, EVENTS, end - 30 * DAY, end);
     console.log(`seeded ${EVENTS.toLocaleString('en-US')} events in ${seedSeconds.toFixed(1)} s`);
 
     const rssBefore = rssMb(server.pid);
@@ -127,62 +120,6 @@ async function measure(backend: string, databaseUrl: string): Promise<Figures> {
   } finally {
     await server.stop();
   }
-}
-
-/** Seeds EVENTS events over the last 30 days, in 500-event batches of one user each. */
-async function seed(databaseUrl: string, appId: string): Promise<void> {
-  const store = openStore(databaseUrl, { poolSize: 4 });
-  const batches = Math.ceil(EVENTS / PER_BATCH);
-  const end = Date.now() - DAY;
-  const start = end - 30 * DAY;
-  let next = 0;
-  const worker = async () => {
-    for (let b = next++; b < batches; b = next++) {
-      const receivedAt = start + Math.floor(((end - start) * b) / batches);
-      await store.storeBatch(batchOf(appId, b, receivedAt, Math.min(PER_BATCH, EVENTS - b * PER_BATCH)));
-    }
-  };
-  await Promise.all(Array.from({ length: SEED_CONCURRENCY }, worker));
-  await store.close();
-}
-
-function batchOf(appId: string, b: number, receivedAt: number, count: number): BatchToStore {
-  const user = `user-${b % 2_000}`;
-  // One batch in ten unverified, as an optional-mode app might see.
-  const verified = b % 10 !== 0;
-  return {
-    appId,
-    batchId: randomUUID(),
-    receivedAt,
-    userId: user,
-    anonymousId: null,
-    sdkName: 'signet-web',
-    sdkVersion: '1.0.0',
-    verified,
-    events: Array.from({ length: count }, (_, i) => {
-      const id = randomUUID();
-      const name = NAMES[(b + i) % NAMES.length] as string;
-      const timestamp = new Date(receivedAt - 1_000).toISOString();
-      const body = JSON.stringify({
-        id,
-        type: 'track',
-        name,
-        timestamp,
-        properties: { sku: `sku-${i % 300}`, price: (i % 50) + 0.99, currency: 'EUR' },
-        context: {
-          library: { name: 'signet-web', version: '1.0.0' },
-          locale: 'en-GB',
-          timezone: 'Europe/London',
-        },
-      });
-      return { id, type: 'track' as const, name, sessionId: null, body };
-    }),
-    outcome: verified
-      ? { outcome: 'verified', code: null, reason: null }
-      : { outcome: 'unverified', code: 'INVALID_SIGNATURE', reason: 'signature_invalid' },
-    keyUsed: null,
-    failure: null,
-  };
 }
 
 /** The process's resident set, MB, from /proc (Linux). */

@@ -41,6 +41,8 @@ export interface ServerConfig {
    * link-local addresses: for tests and on-premise providers only.
    */
   jwksAllowPrivateNetwork: boolean;
+  /** How often the server deletes the events apps no longer keep (their `retentionDays`). */
+  retentionIntervalMs: number;
 }
 
 export type SqliteSynchronous = 'full' | 'normal';
@@ -65,6 +67,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   requestTimeoutMs: 30_000,
   metricsToken: null,
   jwksAllowPrivateNetwork: false,
+  retentionIntervalMs: 600_000,
 };
 
 /** The environment variable behind each setting, for the README's table and error messages. */
@@ -88,6 +91,7 @@ export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   requestTimeoutMs: 'SIGNET_REQUEST_TIMEOUT_MS',
   metricsToken: 'SIGNET_METRICS_TOKEN',
   jwksAllowPrivateNetwork: 'SIGNET_JWKS_ALLOW_PRIVATE_NETWORK',
+  retentionIntervalMs: 'SIGNET_RETENTION_INTERVAL_MS',
 };
 
 type IntegerKey = {
@@ -107,6 +111,7 @@ const INTEGER_RANGES: Record<IntegerKey, readonly [min: number, max: number]> = 
   // Shorter than 1 s cuts off honest clients on slow links; longer than 10 min lets one slow
   // client hold a connection for nothing.
   requestTimeoutMs: [1_000, 600_000],
+  retentionIntervalMs: [1_000, 86_400_000],
 };
 
 /** Reads and checks the configuration; throws one clear message naming the bad variable. */

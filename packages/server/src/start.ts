@@ -1,6 +1,7 @@
 import { resolveAdminToken } from './admin/token.ts';
 import { buildApp } from './app.ts';
 import type { ServerConfig } from './config.ts';
+import { RetentionDeleter } from './retention.ts';
 import { openStore } from './store/open-store.ts';
 
 export interface StartOptions {
@@ -56,7 +57,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
           `Keep it: export SIGNET_ADMIN_TOKEN=${admin.generated}\n\n`,
       );
     }
+    // Deletes events older than each app's retentionDays: at start, then every interval.
+    const retention = new RetentionDeleter({
+      store,
+      onError: (error) => process.stderr.write(`signet: retention pass failed: ${error.message}\n`),
+    });
+    retention.start(config.retentionIntervalMs);
     const close = async () => {
+      await retention.stop();
       await app.close();
       await store.close();
     };

@@ -1,5 +1,6 @@
 import type { AuditLog } from './audit-log.ts';
 import type { DataReader } from './data-reader.ts';
+import type { EventRetention } from './event-retention.ts';
 import type { IngestionWriter } from './ingestion-writer.ts';
 import type { RegistryStore } from './registry-store.ts';
 import type { StatisticsReader } from './statistics-reader.ts';
@@ -33,7 +34,15 @@ export type {
   SdkVersionRow,
 } from './statistics-reader.ts';
 export type { ErasureCounts } from './user-eraser.ts';
-export type { AuditLog, DataReader, IngestionWriter, RegistryStore, StatisticsReader, UserEraser };
+export type {
+  AuditLog,
+  DataReader,
+  EventRetention,
+  IngestionWriter,
+  RegistryStore,
+  StatisticsReader,
+  UserEraser,
+};
 
 /** Opening and closing the database, and what a start or a health check asks of it. */
 export interface StoreLifecycle {
@@ -59,4 +68,5 @@ export interface Store
     DataReader,
     StatisticsReader,
     AuditLog,
-    UserEraser {}
+    UserEraser,
+    EventRetention {}

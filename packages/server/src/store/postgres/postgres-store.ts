@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { kyselyAuditLog } from '../kysely/kysely-audit-log.ts';
 import { kyselyDataReader } from '../kysely/kysely-data-reader.ts';
+import { kyselyEventRetention } from '../kysely/kysely-event-retention.ts';
 import { kyselyRegistry } from '../kysely/kysely-registry.ts';
 import { kyselyStatisticsReader } from '../kysely/kysely-statistics-reader.ts';
 import { kyselyUserEraser } from '../kysely/kysely-user-eraser.ts';
@@ -58,6 +59,7 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       watchChanges: (onChange) => changes.watch(onChange),
     }),
     ...kyselyDataReader(db),
+    ...kyselyEventRetention(db),
     ...kyselyStatisticsReader(db),
     ...kyselyAuditLog(db),
     ...kyselyUserEraser(db),

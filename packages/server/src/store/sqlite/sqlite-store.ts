@@ -1,6 +1,7 @@
 import { Kysely, sql } from 'kysely';
 import { kyselyAuditLog } from '../kysely/kysely-audit-log.ts';
 import { kyselyDataReader } from '../kysely/kysely-data-reader.ts';
+import { kyselyEventRetention } from '../kysely/kysely-event-retention.ts';
 import { kyselyRegistry } from '../kysely/kysely-registry.ts';
 import { kyselyStatisticsReader } from '../kysely/kysely-statistics-reader.ts';
 import { kyselyUserEraser } from '../kysely/kysely-user-eraser.ts';
@@ -54,6 +55,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       watchChanges: async () => async () => {},
     }),
     ...kyselyDataReader(db),
+    ...kyselyEventRetention(db),
     ...kyselyStatisticsReader(db),
     ...kyselyAuditLog(db),
     ...kyselyUserEraser(db),

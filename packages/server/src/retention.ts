@@ -1,0 +1,98 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventRetention } from './store/event-retention.ts';
+import type { RegistryStore } from './store/registry-store.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface RetentionOptions {
+  store: Pick<RegistryStore, 'listApps'> & EventRetention;
+  /** The clock the cutoff is taken from; tests pass a frozen one. */
+  now?: () => number;
+  /** Rows per DELETE statement (default 5,000): one statement's lock time stays in milliseconds. */
+  chunkSize?: number;
+  /** Wait between two chunks (default 10 ms), so batches waiting for the writer go first. */
+  pauseMs?: number;
+  /** Where a failed pass is reported; the next pass tries again. */
+  onError?: (error: Error) => void;
+}
+
+/** What one pass deleted. */
+export interface RetentionPass {
+  deleted: number;
+  chunks: number;
+}
+
+/**
+ * Deletes the events each app no longer keeps (SPEC §5 `retentionDays`): for every app with a
+ * retention, the events received more than that many days before `now()`, oldest first, in
+ * bounded chunks with a pause between them, so ingestion is never held up by more than one
+ * chunk. Apps with `retentionDays: null` keep everything. Instances sharing a database may run
+ * passes at once: each deletes what the other has not, and neither waits long on the other.
+ *
+ * @example
+ * const deleter = new RetentionDeleter({ store });
+ * deleter.start(600_000); // a pass now and every 10 minutes
+ * await deleter.stop();
+ */
+export class RetentionDeleter {
+  readonly #store: RetentionOptions['store'];
+  readonly #now: () => number;
+  readonly #chunkSize: number;
+  readonly #pauseMs: number;
+  readonly #onError: (error: Error) => void;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<unknown> | undefined;
+  #stopped = false;
+
+  constructor(options: RetentionOptions) {
+    this.#store = options.store;
+    this.#now = options.now ?? Date.now;
+    this.#chunkSize = options.chunkSize ?? 5_000;
+    this.#pauseMs = options.pauseMs ?? 10;
+    this.#onError = options.onError ?? (() => {});
+    if (!Number.isInteger(this.#chunkSize) || this.#chunkSize < 1)
+      throw new Error('chunkSize must be a whole number ≥ 1');
+  }
+
+  /** Runs a pass now and then every `intervalMs`; a pass still running when the next is due is not doubled. */
+  start(intervalMs: number): void {
+    const tick = () => {
+      if (this.#running || this.#stopped) return;
+      this.#running = this.runOnce()
+        .catch((error: Error) => this.#onError(error))
+        .finally(() => {
+          this.#running = undefined;
+        });
+    };
+    tick();
+    this.#timer = setInterval(tick, intervalMs);
+    // The deleter never keeps a process alive on its own.
+    this.#timer.unref();
+  }
+
+  /** Stops the timer and waits for a pass in progress to end after its current chunk. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await this.#running;
+  }
+
+  /** One pass over every app with a retention. */
+  async runOnce(): Promise<RetentionPass> {
+    const pass: RetentionPass = { deleted: 0, chunks: 0 };
+    const now = this.#now();
+    for (const app of await this.#store.listApps()) {
+      if (app.retentionDays === null) continue;
+      const before = now - app.retentionDays * DAY_MS;
+      for (;;) {
+        if (this.#stopped) return pass;
+        const deleted = await this.#store.deleteEventsBefore(app.id, before, this.#chunkSize);
+        pass.deleted += deleted;
+        pass.chunks += 1;
+        if (deleted < this.#chunkSize) break;
+        await sleep(this.#pauseMs);
+      }
+    }
+    return pass;
+  }
+}

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { oneLine } from './cli-error.ts';
 import { appCommands, jwtCommands } from './commands/apps.ts';
 import { auditCommands } from './commands/audit.ts';
+import { backupCommand } from './commands/backup.ts';
 import { eventCommands } from './commands/events.ts';
 import { keyCommands } from './commands/keys.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -36,6 +37,7 @@ export function createProgram(): Command {
   appCommands(program);
   jwtCommands(program);
   eventCommands(program);
+  backupCommand(program);
   userCommands(program);
   auditCommands(program);
   return program;

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventPosition } from './store/data-reader.ts';
 import type { EventRetention } from './store/event-retention.ts';
 import type { RegistryStore } from './store/registry-store.ts';
 
@@ -26,7 +27,7 @@ export interface RetentionPass {
  * Deletes the events each app no longer keeps (SPEC §5 `retentionDays`): for every app with a
  * retention, the events received more than that many days before `now()`, oldest first, in
  * bounded chunks with a pause between them, so ingestion is never held up by more than one
- * chunk. Apps with `retentionDays: null` keep everything. Instances sharing a database may run
+ * chunk; each chunk starts after the last one's newest row. Apps with `retentionDays: null` keep everything. Instances sharing a database may run
  * passes at once: each deletes what the other has not, and neither waits long on the other.
  *
  * @example
@@ -84,12 +85,14 @@ export class RetentionDeleter {
     for (const app of await this.#store.listApps()) {
       if (app.retentionDays === null) continue;
       const before = now - app.retentionDays * DAY_MS;
+      let after: EventPosition | null = null;
       for (;;) {
         if (this.#stopped) return pass;
-        const deleted = await this.#store.deleteEventsBefore(app.id, before, this.#chunkSize);
-        pass.deleted += deleted;
+        const chunk = await this.#store.deleteEventsBefore(app.id, before, this.#chunkSize, after);
+        pass.deleted += chunk.deleted;
         pass.chunks += 1;
-        if (deleted < this.#chunkSize) break;
+        if (chunk.deleted < this.#chunkSize) break;
+        after = chunk.last;
         await sleep(this.#pauseMs);
       }
     }

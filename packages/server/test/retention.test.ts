@@ -91,10 +91,21 @@ for (const backend of BACKENDS) {
     afterEach(() => opened.cleanup());
 
     it('deletes at most a chunk of one app’s events before a time, oldest first', async () => {
-      expect(await store.deleteEventsBefore('keeps_30', NOW - 30 * DAY, 4)).toBe(4);
+      const first = await store.deleteEventsBefore('keeps_30', NOW - 30 * DAY, 4);
+      expect(first.deleted).toBe(4);
       expect(await ages(store, 'keeps_30')).toEqual([31, 31, 29, 29, 29, 2, 2, 2, 0, 0, 0]);
-      expect(await store.deleteEventsBefore('keeps_30', NOW - 30 * DAY, 4)).toBe(2);
-      expect(await store.deleteEventsBefore('keeps_30', NOW - 30 * DAY, 4)).toBe(0);
+      // The newest row deleted: the fourth oldest (received 31 days ago).
+      expect(first.last?.receivedAt).toBe(NOW - 31 * DAY);
+      const second = await store.deleteEventsBefore('keeps_30', NOW - 30 * DAY, 4, first.last);
+      expect(second.deleted).toBe(2);
+      expect(await store.deleteEventsBefore('keeps_30', NOW - 30 * DAY, 4, second.last)).toEqual({
+        deleted: 0,
+        last: null,
+      });
+      // After a position, older rows are not picked up again (the next pass starts from the start).
+      await store.storeBatch(batch('keeps_30', NOW - 100 * DAY, 2));
+      expect((await store.deleteEventsBefore('keeps_30', NOW - 30 * DAY, 4, second.last)).deleted).toBe(0);
+      expect((await store.deleteEventsBefore('keeps_30', NOW - 30 * DAY, 4)).deleted).toBe(2);
       expect((await ages(store, 'keeps_forever')).length).toBe(15);
     });
 
@@ -104,10 +115,10 @@ for (const backend of BACKENDS) {
       // The real store, with each chunk's size noted on the way through.
       const counted: Store = {
         ...store,
-        deleteEventsBefore: async (appId, before, limit) => {
-          const n = await store.deleteEventsBefore(appId, before, limit);
-          chunks.push(n);
-          return n;
+        deleteEventsBefore: async (appId, before, limit, after) => {
+          const chunk = await store.deleteEventsBefore(appId, before, limit, after);
+          chunks.push(chunk.deleted);
+          return chunk;
         },
       };
       const deleter = new RetentionDeleter({ store: counted, now: () => clock, chunkSize: 2, pauseMs: 0 });

@@ -15,6 +15,8 @@ export interface RegistryDialect {
   /** Tells the other instances, once `trx` commits, that the app changed. */
   announceChange(trx: Transaction<Database>, appId: string): Promise<void>;
   watchChanges: RegistryStore['watchChanges'];
+  /** Whether a deleted app's purge pauses between chunks so that ingestion can write meanwhile. */
+  purgePauses: boolean;
 }
 
 /**
@@ -123,13 +125,13 @@ export function kyselyRegistry(db: Kysely<Database>, dialect: RegistryDialect): 
         await dialect.announceChange(trx, appId);
         return true;
       });
-      return deleted ? purgeAppRows(db, appId) : null;
+      return deleted ? purgeAppRows(db, appId, dialect.purgePauses) : null;
     },
 
     async purgeDeletedApps() {
       const rows = await db.selectFrom('deleted_apps').select('app_id').execute();
       for (const row of rows) {
-        await purgeAppRows(db, row.app_id);
+        await purgeAppRows(db, row.app_id, dialect.purgePauses);
         await db.deleteFrom('deleted_apps').where('app_id', '=', row.app_id).execute();
       }
       return rows.length;

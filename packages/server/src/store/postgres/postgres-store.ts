@@ -57,6 +57,8 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       forUpdate: (query) => query.forUpdate(),
       announceChange: announceAppChange,
       watchChanges: (onChange) => changes.watch(onChange),
+      // Row locks: a purge's deletes never hold other apps' inserts back.
+      purgePauses: false,
     }),
     ...kyselyDataReader(db),
     ...kyselyEventRetention(db),

@@ -53,6 +53,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       // One process: no other instance to tell, none to hear from.
       announceChange: async () => {},
       watchChanges: async () => async () => {},
+      // The batch writer's connection polls for the lock: a purge must leave it gaps.
+      purgePauses: true,
     }),
     ...kyselyDataReader(db),
     ...kyselyEventRetention(db),

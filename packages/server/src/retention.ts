@@ -11,7 +11,10 @@ export interface RetentionOptions {
   now?: () => number;
   /** Rows per DELETE statement (default 5,000): one statement's lock time stays in milliseconds. */
   chunkSize?: number;
-  /** Wait between two chunks (default 10 ms), so batches waiting for the writer go first. */
+  /**
+   * Least wait between two chunks (default 10 ms); the wait is at least as long as the chunk
+   * took, so batches waiting for the writer get at least half of its time.
+   */
   pauseMs?: number;
   /** Where a failed pass is reported; the next pass tries again. */
   onError?: (error: Error) => void;
@@ -26,9 +29,10 @@ export interface RetentionPass {
 /**
  * Deletes the events each app no longer keeps (SPEC §5 `retentionDays`): for every app with a
  * retention, the events received more than that many days before `now()`, oldest first, in
- * bounded chunks with a pause between them, so ingestion is never held up by more than one
- * chunk; each chunk starts after the last one's newest row. Apps with `retentionDays: null` keep everything. Instances sharing a database may run
- * passes at once: each deletes what the other has not, and neither waits long on the other.
+ * bounded chunks, each starting after the previous one's newest row, with a pause between them
+ * as long as the chunk took: ingestion is never held up by more than one chunk and has the
+ * writer at least half the time. Apps with `retentionDays: null` keep everything. Instances
+ * sharing a database may run passes at once: each deletes what the other has not.
  *
  * @example
  * const deleter = new RetentionDeleter({ store });
@@ -88,12 +92,14 @@ export class RetentionDeleter {
       let after: EventPosition | null = null;
       for (;;) {
         if (this.#stopped) return pass;
+        const started = performance.now();
         const chunk = await this.#store.deleteEventsBefore(app.id, before, this.#chunkSize, after);
         pass.deleted += chunk.deleted;
         pass.chunks += 1;
         if (chunk.deleted < this.#chunkSize) break;
         after = chunk.last;
-        await sleep(this.#pauseMs);
+        // Rest at least as long as the chunk took: the deleter holds the writer half the time at most.
+        await sleep(Math.max(this.#pauseMs, performance.now() - started));
       }
     }
     return pass;

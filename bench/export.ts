@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, postgresUnavailable, startServerProcess } from '@signet/test-services';
-import { seedEvents } from './seed-events.ts';
+import { analyzeEvents, seedEvents } from './seed-events.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const ONLY = process.env.BENCH_ONLY;
@@ -84,6 +84,7 @@ async function measure(backend: string, databaseUrl: string): Promise<Figures> {
     const end = Date.now() - DAY;
     const seedSeconds = await seedEvents(databaseUrl, appId, EVENTS, end - 30 * DAY, end);
     console.log(`seeded ${EVENTS.toLocaleString('en-US')} events in ${seedSeconds.toFixed(1)} s`);
+    if (backend === 'postgres') await analyzeEvents(databaseUrl);
 
     const rssBefore = rssMb(server.pid);
     let rssPeak = rssBefore;

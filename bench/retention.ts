@@ -15,8 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, postgresUnavailable, startServerProcess } from '@signet/test-services';
-import pg from 'pg';
-import { seedEvents } from './seed-events.ts';
+import { analyzeEvents, seedEvents } from './seed-events.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -99,8 +98,7 @@ async function measure(backend: string, databaseUrl: string): Promise<Figures> {
     const oldest = now - 60 * DAY;
     const seedSeconds = await seedEvents(databaseUrl, appId, EVENTS, oldest, now - 31 * DAY);
     console.log(`seeded ${EVENTS.toLocaleString('en-US')} events in ${seedSeconds.toFixed(1)} s`);
-    // Statistics as autovacuum keeps them on a table that grew over time, not one loaded a moment ago.
-    if (backend === 'postgres') await analyze(databaseUrl);
+    if (backend === 'postgres') await analyzeEvents(databaseUrl);
 
     const baselineEnd = performance.now() + SECONDS * 1000;
     const alone = await (await ingest(server.url, appId, () => performance.now() > baselineEnd)).run();
@@ -137,13 +135,6 @@ async function measure(backend: string, databaseUrl: string): Promise<Figures> {
   } finally {
     await server.stop();
   }
-}
-
-async function analyze(databaseUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  await client.query('ANALYZE events');
-  await client.end();
 }
 
 /** CONNECTIONS clients posting 20-event anonymous batches back to back until `stop()` says so. */

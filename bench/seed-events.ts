@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { openStore, type Store } from '@signet/server';
+import pg from 'pg';
 
 /*
  * Many events, fast, through the store's own batch writer (group commit, 500-event batches, 8
@@ -36,6 +37,21 @@ export async function seedEvents(
   await Promise.all(Array.from({ length: SEED_CONCURRENCY }, worker));
   await store.close();
   return (performance.now() - started) / 1000;
+}
+
+/**
+ * `ANALYZE events` on PostgreSQL: the statistics autovacuum keeps on a table that grew over time.
+ * A table loaded a moment ago has none (and this machine's PostgreSQL runs with autovacuum off),
+ * so the planner would sort every expired or exported range instead of reading the index.
+ */
+export async function analyzeEvents(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('ANALYZE events');
+  } finally {
+    await client.end();
+  }
 }
 
 function batchOf(appId: string, b: number, receivedAt: number, count: number): BatchToStore {

@@ -246,7 +246,7 @@ function EventRow(props: {
             {shortTime(event.receivedAt)}
           </button>
         </td>
-        <td class="break">
+        <td class="name-cell">
           {title}
           {event.type !== 'track' && <span class="badge">{event.type}</span>}
         </td>

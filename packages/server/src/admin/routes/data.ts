@@ -5,7 +5,7 @@ import { eventToWire, failureToWire, userToWire } from '../../wire.ts';
 import { decodeCursor, encodeCursor } from '../event-cursor.ts';
 import { exportStream } from '../event-export.ts';
 import { type EventFilterQuerystring, eventFilterProperties, eventFilters } from '../event-filters.ts';
-import { type AdminDeps, appIdParams, requireApp } from './shared.ts';
+import { type AdminDeps, appIdParams, appUserParams, requireApp } from './shared.ts';
 
 const HOUR_MS = 3_600_000;
 const MAX_STATS_HOURS = 24 * 31;
@@ -90,14 +90,7 @@ export async function adminDataRoutes(app: FastifyInstance, deps: AdminDeps): Pr
       schema: {
         summary: "A user's merged attributes and first/last seen",
         tags: ['data'],
-        params: {
-          ...appIdParams,
-          required: ['appId', 'userId'],
-          properties: {
-            ...appIdParams.properties,
-            userId: { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength },
-          },
-        },
+        params: appUserParams,
       },
     },
     async (request) => {

@@ -1,7 +1,6 @@
-import { LIMITS } from '@signet/protocol';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.ts';
-import { type AdminDeps, appIdParams, requireApp } from './shared.ts';
+import { type AdminDeps, appUserParams, requireApp } from './shared.ts';
 
 /** `DELETE /admin/v1/apps/:appId/users/:userId` (SPEC §5): erasure of one user's data. */
 export async function adminErasureRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
@@ -12,14 +11,7 @@ export async function adminErasureRoutes(app: FastifyInstance, deps: AdminDeps):
         summary: 'Erase a user: their events, profile, aliases and kept failures; answers what was deleted',
         description: 'The audit log records the counts, never the user id.',
         tags: ['data'],
-        params: {
-          ...appIdParams,
-          required: ['appId', 'userId'],
-          properties: {
-            ...appIdParams.properties,
-            userId: { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength },
-          },
-        },
+        params: appUserParams,
       },
     },
     async (request) => {

@@ -24,6 +24,16 @@ export const appIdParams = {
   properties: { appId: { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength } },
 } as const;
 
+/** `:appId` and `:userId` of a route about one user of an app. */
+export const appUserParams = {
+  type: 'object',
+  required: ['appId', 'userId'],
+  properties: {
+    ...appIdParams.properties,
+    userId: { type: 'string', minLength: 1, maxLength: LIMITS.maxIdLength },
+  },
+} as const;
+
 /** The app, or a 404 `APP_NOT_FOUND`. */
 export async function requireApp(store: RegistryStore, appId: string): Promise<AppRow> {
   const app = await store.getApp(appId);

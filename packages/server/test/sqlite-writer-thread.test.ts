@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteConnection } from '../src/store/sqlite/sqlite-connection.ts';
+import { SqliteWriterClient } from '../src/store/sqlite/sqlite-writer-client.ts';
+import { StorageUnavailableError } from '../src/store/storage-unavailable.ts';
 import { appWithKey, batchFor, keyPair, startServer, type TestServer, tempDir } from './helpers.ts';
 
 /*
@@ -62,6 +64,36 @@ describe('SQLite writer thread', () => {
     expect(answers.map((a) => a.status).filter((s) => s !== 200)).toEqual([]);
     const accepted = answers.reduce((sum, a) => sum + (a.body.accepted as number), 0);
     expect(accepted).toBe(1500);
+  });
+});
+
+describe('SQLite writer thread lost', () => {
+  it('fails the writes waiting on a thread that died with 503 (StorageUnavailableError), and the next write starts a new thread', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    // A directory is no database: the thread dies opening it, as it would on a broken disk.
+    const writer = new SqliteWriterClient({ filename: dir });
+    const rejection = {
+      appId: 'app_1',
+      at: Date.now(),
+      events: 1,
+      outcome: { outcome: 'rejected' as const, code: 'TOKEN_NOT_AVAILABLE', reason: 'missing' },
+      failure: {
+        mode: 'required',
+        code: 'TOKEN_NOT_AVAILABLE',
+        reason: 'missing',
+        kid: null,
+        subject: null,
+        userId: 'u1',
+        sdkName: null,
+        sdkVersion: null,
+      },
+    };
+    const first = writer.write({ rejection });
+    await expect(first).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(first).rejects.toThrow(/the SQLite writer thread stopped/);
+    await expect(writer.write({ rejection })).rejects.toBeInstanceOf(StorageUnavailableError);
+    await writer.close();
   });
 });
 

@@ -4,7 +4,9 @@
 // with plain node) and type-checked under three module resolutions (the React Native entry's
 // types included), the issuer signing a token from plain `node`, and `npx signet serve` answering
 // /healthz and serving the dashboard. Prints each package's tarball and install size.
+
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -242,6 +244,31 @@ if (!verdict.ok) { console.error(JSON.stringify(verdict)); process.exit(1); }`,
     check(
       page.status === 200 && page.text.includes('/assets/') && !page.text.includes('npm run build'),
       '@signet/server: serves the built dashboard at /',
+    );
+    // A batch stored and read back: the installed package's compiled writer thread at work.
+    const admin = { authorization: 'Bearer pack-check-admin-token-0123456789abcdef' };
+    const app = (await fetch(`${base}/admin/v1/apps`, {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'pack-check' }),
+    }).then((r) => r.json())) as { id: string };
+    const now = new Date().toISOString();
+    const stored = await fetch(`${base}/v1/apps/${app.id}/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        batchId: randomUUID(),
+        sentAt: now,
+        user: { anonymousId: 'pack-check' },
+        events: [{ id: randomUUID(), type: 'track', name: 'Installed', timestamp: now }],
+      }),
+    }).then(async (r) => ({ status: r.status, body: await r.text() }));
+    const events = (await fetch(`${base}/admin/v1/apps/${app.id}/events`, { headers: admin }).then((r) =>
+      r.json(),
+    )) as { events: unknown[] };
+    check(
+      stored.status === 200 && events.events.length === 1,
+      `@signet/server: stores a batch and reads it back (${stored.status} ${stored.body}, ${events.events.length} event)`,
     );
   } finally {
     stop(server);

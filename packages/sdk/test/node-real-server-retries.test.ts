@@ -28,6 +28,19 @@ interface Seen {
   at: number;
 }
 
+/**
+ * Waits until the SDK has taken in the answer the server just sent and set its backoff timer
+ * (due within `withinMs`; the request's own 30 s timeout timer is further off): the server's
+ * onResponse hook records an answer before the client has read it, and moving the clock in
+ * between would set the timer from the moved time (seen under load in CI).
+ */
+async function backoffScheduled(clock: FakeClock, withinMs: number): Promise<void> {
+  await vi.waitFor(
+    () => expect((clock.nextAt() ?? Number.POSITIVE_INFINITY) - clock.time).toBeLessThanOrEqual(withinMs),
+    { timeout: 5000, interval: 5 },
+  );
+}
+
 /** A real server (config as given), recording each ingestion answer, and one SDK client on it. */
 async function setUp(
   config: Parameters<typeof realServer>[0],
@@ -130,6 +143,7 @@ describe('B6 against the real server (required mode)', () => {
         expect(c.seen).toHaveLength(before);
         await c.clock.advance(1);
         await vi.waitFor(() => expect(c.seen).toHaveLength(before + 1), { timeout: 5000, interval: 5 });
+        await backoffScheduled(c.clock, 6000);
       }
       expect(c.seen.map((s) => s.status)).toEqual([200, 503, 503, 503, 503]);
       expect(c.errors).toEqual([]);

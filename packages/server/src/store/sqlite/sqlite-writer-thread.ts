@@ -1,10 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { IngestionRecord } from '../batch-rules.ts';
+import type { StoredBatch } from '../ingestion-writer.ts';
 import { SqliteBatchWriter } from './sqlite-batch-writer.ts';
 import { openSqliteConnection, type SqliteConnectionOptions } from './sqlite-connection.ts';
 
 /*
- * The worker thread that writes batches (started by SqliteWriterThread). It owns a second
+ * The worker thread that writes batches (started by SqliteWriterClient). It owns a second
  * connection to the store's file, so SQLite's inserts and each COMMIT's fsync run beside the
  * event loop instead of inside it. Records that arrive while a group is being written form the
  * next group, so a slower disk makes groups larger, not answers slower one by one.
@@ -14,7 +15,7 @@ import { openSqliteConnection, type SqliteConnectionOptions } from './sqlite-con
 export type WriteRequest = { id: number; record: IngestionRecord } | { close: true };
 
 export type WriteAnswer =
-  | { id: number; stored: { accepted: number; duplicates: number } }
+  | { id: number; stored: StoredBatch }
   | { id: number; error: { name: string; message: string; code?: string } };
 
 const port = parentPort;

@@ -1,50 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { AdminTokenCheck, buildApp, openStore, type Store } from '@signet/server';
-import { browserAvailable, launchChromium } from '@signet/test-browser';
-import type { FastifyInstance } from 'fastify';
+import { browserAvailable } from '@signet/test-browser';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Dashboard, openDashboard } from './dashboard-harness.ts';
 
 /*
  * The events explorer (SPEC §5) in a real Chromium against a real server on a real SQLite file:
  * the compact table, every filter, "Load more" through the cursor, a row opening to its JSON,
  * the NDJSON download, the auth monitor's Outcome column, and both widths (screenshots in
- * test-artifacts/dashboard, or SIGNET_SCREENSHOT_DIR).
+ * test-artifacts/dashboard, and SIGNET_SCREENS_DIR when set).
  */
 
 const available = browserAvailable('events explorer browser tests');
 const ADMIN_TOKEN = 'explorer-test-admin-token-0123456789';
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const artifacts = process.env.SIGNET_SCREENSHOT_DIR ?? join(root, '..', '..', 'test-artifacts', 'dashboard');
 
-let dir: string;
-let store: Store;
-let server: FastifyInstance;
+let dashboard: Dashboard;
 let base: string;
-let browser: Browser;
 let page: Page;
+let problems: string[];
 let appId: string;
 let kid: string;
-const problems: string[] = [];
 
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
 
-async function admin(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}/admin/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  return (await res.json()) as Record<string, any>;
-}
+const admin = async (method: string, path: string, body?: unknown) =>
+  (await dashboard.admin(method, path, body)).body;
 
 async function send(user: { id: string } | { anonymousId: string }, bearer: string | null, names: string[]) {
   const now = new Date().toISOString();
@@ -76,23 +57,12 @@ async function token(key: KeyPair, sub: string): Promise<string> {
 }
 
 const rows = () => page.locator('table.event-table tr.event-row');
-const shot = (name: string, fullPage = true) =>
-  page.screenshot({ path: join(artifacts, `${name}.png`), fullPage });
+const shot = (name: string, fullPage = true) => dashboard.screenshot(name, fullPage);
 
 describe.skipIf(!available)('events explorer in Chromium', () => {
   beforeAll(async () => {
-    const built = join(root, '..', 'server', 'dashboard', 'index.html');
-    if (!existsSync(built)) throw new Error(`The dashboard is not built (${built}): run npm run build`);
-    mkdirSync(artifacts, { recursive: true });
-    dir = mkdtempSync(join(tmpdir(), 'signet-explorer-'));
-    store = openStore(`sqlite:${join(dir, 'signet.db')}`);
-    await store.migrate();
-    server = await buildApp({
-      store,
-      adminToken: AdminTokenCheck.forToken(ADMIN_TOKEN),
-      config: { rateLimitAppPerMinute: 0, rateLimitClientPerMinute: 0 },
-    });
-    base = await server.listen({ port: 0, host: '127.0.0.1' });
+    dashboard = await openDashboard({ adminToken: ADMIN_TOKEN, acceptDownloads: true });
+    ({ base, page, problems } = dashboard);
 
     const key = await generateKeyPair('ES256', { extractable: true });
     const forger = await generateKeyPair('ES256', { extractable: true });
@@ -119,27 +89,11 @@ describe.skipIf(!available)('events explorer in Chromium', () => {
     ]);
     await send({ anonymousId: randomUUID() }, null, ['Landed', 'Landed', 'Landed']);
 
-    browser = await launchChromium();
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 900 },
-      acceptDownloads: true,
-    });
-    page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`console: ${m.text()}`);
-    });
-    await page.goto(base);
-    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Apps' }).waitFor();
+    await dashboard.logIn();
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await store?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await dashboard?.close();
   });
 
   it('shows the newest events in a compact table and loads more through the cursor', async () => {

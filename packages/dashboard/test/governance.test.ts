@@ -1,12 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { AdminTokenCheck, buildApp, openStore, type Store } from '@signet/server';
-import { browserAvailable, launchChromium } from '@signet/test-browser';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import { browserAvailable } from '@signet/test-browser';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Dashboard, openDashboard } from './dashboard-harness.ts';
 
 /*
  * The apps page's rename, retention and delete (behind a typed confirmation) and the Audit page,
@@ -17,82 +12,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const available = browserAvailable('governance dashboard tests');
 const ADMIN_TOKEN = 'dashboard-governance-admin-token-0123456789';
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const artifacts = [
-  join(root, '..', '..', 'test-artifacts', 'dashboard'),
-  process.env.SIGNET_SCREENS_DIR,
-].filter((d): d is string => Boolean(d));
 
-let dir: string;
-let store: Store;
-let server: FastifyInstance;
-let base: string;
-let browser: Browser;
+let dashboard: Dashboard;
 let page: Page;
-const problems: string[] = [];
-
-async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${base}/admin/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  return {
-    status: res.status,
-    body: res.status === 204 ? null : ((await res.json()) as Record<string, any>),
-  };
-}
-
-/** Screenshots at 1280 and 390 px; answers how far the 390 px page scrolls sideways. */
-async function shots(name: string) {
-  for (const d of artifacts) await page.screenshot({ path: join(d, `${name}-1280.png`), fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  for (const d of artifacts) await page.screenshot({ path: join(d, `${name}-390.png`), fullPage: true });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  await page.setViewportSize({ width: 1280, height: 900 });
-  return overflow;
-}
+let problems: string[];
+const admin = (method: string, path: string, body?: unknown) => dashboard.admin(method, path, body);
+const shots = (name: string) => dashboard.shots(name);
 
 describe.skipIf(!available)('app lifecycle and audit log in the dashboard (Chromium)', () => {
   beforeAll(async () => {
-    const built = join(root, '..', 'server', 'dashboard', 'index.html');
-    if (!existsSync(built)) throw new Error(`The dashboard is not built (${built}): run npm run build`);
-    for (const d of artifacts) mkdirSync(d, { recursive: true });
-    dir = mkdtempSync(join(tmpdir(), 'signet-dashboard-governance-'));
-    store = openStore(`sqlite:${join(dir, 'signet.db')}`);
-    await store.migrate();
-    server = await buildApp({
-      store,
-      adminToken: AdminTokenCheck.forToken(ADMIN_TOKEN),
-      config: { rateLimitAppPerMinute: 0, rateLimitClientPerMinute: 0 },
-    });
-    base = await server.listen({ port: 0, host: '127.0.0.1' });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      // Expected: the session check before logging in answers 401.
-      if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`console: ${m.text()}`);
-    });
+    dashboard = await openDashboard({ adminToken: ADMIN_TOKEN });
+    ({ page, problems } = dashboard);
     // One wrong token first: the audit log must show the failed login.
-    await page.goto(base);
-    await page.getByLabel('Admin token').fill('not-the-admin-token-at-all');
-    await page.keyboard.press('Enter');
+    await dashboard.logIn('not-the-admin-token-at-all');
     await page.getByRole('alert').waitFor();
     problems.length = 0; // the refused login logs a 401 in the console, as it should
-    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Apps' }).waitFor();
+    await dashboard.logIn();
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await store?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await dashboard?.close();
   });
 
   it('renames an app and sets its retention from the apps page', async () => {

@@ -1,13 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { AdminTokenCheck, buildApp, openStore, type Store } from '@signet/server';
-import { browserAvailable, launchChromium } from '@signet/test-browser';
+import { browserAvailable } from '@signet/test-browser';
 import { type OidcProvider, startOidcProvider } from '@signet/test-services';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Dashboard, openDashboard } from './dashboard-harness.ts';
 
 /*
  * The Authentication page's identity provider settings in a real Chromium, against a real server
@@ -19,76 +14,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const available = browserAvailable('identity provider dashboard tests');
 const ADMIN_TOKEN = 'dashboard-idp-test-admin-token-0123456789';
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const artifacts = join(root, '..', '..', 'test-artifacts', 'dashboard');
 
-let dir: string;
-let store: Store;
-let server: FastifyInstance;
+let dashboard: Dashboard;
 let base: string;
-let provider: OidcProvider;
-let browser: Browser;
 let page: Page;
+let problems: string[];
+let provider: OidcProvider;
 let appId: string;
-const problems: string[] = [];
-
-async function admin(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}/admin/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  return (await res.json()) as Record<string, any>;
-}
-
-async function shots(name: string) {
-  await page.screenshot({ path: join(artifacts, `${name}-1280.png`), fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: join(artifacts, `${name}-390.png`), fullPage: true });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  await page.setViewportSize({ width: 1280, height: 900 });
-  return overflow;
-}
+const admin = async (method: string, path: string, body?: unknown) =>
+  (await dashboard.admin(method, path, body)).body;
+const shots = (name: string) => dashboard.shots(name);
 
 describe.skipIf(!available)('identity provider on the Authentication page (Chromium)', () => {
   beforeAll(async () => {
-    const built = join(root, '..', 'server', 'dashboard', 'index.html');
-    if (!existsSync(built)) throw new Error(`The dashboard is not built (${built}): run npm run build`);
-    mkdirSync(artifacts, { recursive: true });
     provider = await startOidcProvider();
-    dir = mkdtempSync(join(tmpdir(), 'signet-dashboard-idp-'));
-    store = openStore(`sqlite:${join(dir, 'signet.db')}`);
-    await store.migrate();
-    server = await buildApp({
-      store,
-      adminToken: AdminTokenCheck.forToken(ADMIN_TOKEN),
-      // The provider is plain http on 127.0.0.1 (SIGNET_JWKS_ALLOW_PRIVATE_NETWORK=1).
-      config: { rateLimitAppPerMinute: 0, rateLimitClientPerMinute: 0, jwksAllowPrivateNetwork: true },
-    });
-    base = await server.listen({ port: 0, host: '127.0.0.1' });
+    // The provider is plain http on 127.0.0.1 (SIGNET_JWKS_ALLOW_PRIVATE_NETWORK=1).
+    dashboard = await openDashboard({ adminToken: ADMIN_TOKEN, config: { jwksAllowPrivateNetwork: true } });
+    ({ base, page, problems } = dashboard);
     appId = (await admin('POST', '/apps', { name: 'Provider shop' })).id;
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      // Expected: the session check before logging in answers 401.
-      if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`console: ${m.text()}`);
-    });
-    await page.goto(base);
-    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Apps' }).waitFor();
+    await dashboard.logIn();
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await store?.close();
+    await dashboard?.close();
     await provider?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('sets the provider through discovery, fetches its keys now and lists them', async () => {

@@ -65,7 +65,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     async recordRejection(rejection) {
       await writer.write({ rejection });
     },
-    migrate: () => migrateToLatest(db, 'sqlite'),
+    async migrate() {
+      await migrateToLatest(db, 'sqlite');
+      // Every start migrates first: the writer thread loads now, not on the first batch (which,
+      // with a short client timeout, could time out while it loaded).
+      if (writer instanceof SqliteWriterClient) await writer.ready();
+    },
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -32,12 +32,24 @@ export class SqliteWriterClient {
   constructor(private readonly options: SqliteConnectionOptions) {}
 
   write(record: IngestionRecord): Promise<StoredBatch> {
+    return this.ask((id) => ({ id, record }));
+  }
+
+  /**
+   * Starts the thread, if it is not running, and waits until it answers: a server calls it
+   * before it listens, so that its first batch does not wait for the thread to load.
+   */
+  async ready(): Promise<void> {
+    await this.ask((id) => ({ id, ready: true }));
+  }
+
+  private ask(request: (id: number) => WriteRequest): Promise<StoredBatch> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (this.waiting.size === 0) worker.ref();
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, record } satisfies WriteRequest);
+      worker.postMessage(request(id));
     });
   }
 
@@ -48,6 +60,8 @@ export class SqliteWriterClient {
     if (this.waiting.size > 0) await new Promise<void>((resolve) => (this.onIdle = resolve));
     this.worker = null;
     const exited = new Promise((resolve) => worker.once('exit', resolve));
+    // Held until it has ended: otherwise a process with nothing else to do would exit first.
+    worker.ref();
     worker.postMessage({ close: true } satisfies WriteRequest);
     await exited;
   }

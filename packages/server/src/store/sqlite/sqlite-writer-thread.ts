@@ -11,8 +11,14 @@ import { openSqliteConnection, type SqliteConnectionOptions } from './sqlite-con
  * next group, so a slower disk makes groups larger, not answers slower one by one.
  */
 
-/** A record to write, or the request to finish (sent once every write has been answered). */
-export type WriteRequest = { id: number; record: IngestionRecord } | { close: true };
+/**
+ * A record to write, a question whether the thread is up (answered with nothing stored), or the
+ * request to finish (sent once every write has been answered).
+ */
+export type WriteRequest =
+  | { id: number; record: IngestionRecord }
+  | { id: number; ready: true }
+  | { close: true };
 
 export type WriteAnswer =
   | { id: number; stored: StoredBatch }
@@ -28,6 +34,10 @@ port.on('message', (request: WriteRequest) => {
   if ('close' in request) {
     connection.close();
     port.close();
+    return;
+  }
+  if ('ready' in request) {
+    port.postMessage({ id: request.id, stored: { accepted: 0, duplicates: 0 } } satisfies WriteAnswer);
     return;
   }
   const { id, record } = request;

@@ -2,6 +2,7 @@ import type { AppInfo, JwtMode, JwtSettings, JwtSettingsUpdate } from '@signet/p
 import { useState } from 'preact/hooks';
 import { type AuthStats, api } from '../api.ts';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
+import { RadioChoice } from '../components/radio-choice.tsx';
 import { Load } from '../components/status.tsx';
 import { count, plural } from '../format.ts';
 import { failureReasons } from '../outcomes.ts';
@@ -152,20 +153,16 @@ function SettingsForm({ app, stats, reload }: { app: AppInfo; stats: AuthStats; 
       <fieldset>
         <legend>Mode</legend>
         {MODES.map((m) => (
-          <label key={m.mode} class="choice">
-            <input
-              type="radio"
-              name="mode"
-              value={m.mode}
-              checked={draft.mode === m.mode}
-              onChange={() => set({ mode: m.mode })}
-            />
-            <span>
-              <strong>{m.title}</strong>
-              {app.jwt.mode === m.mode && <span class="badge">current</span>}
-              <span class="choice-text">{m.text}</span>
-            </span>
-          </label>
+          <RadioChoice
+            key={m.mode}
+            name="mode"
+            value={m.mode}
+            checked={draft.mode === m.mode}
+            onSelect={() => set({ mode: m.mode })}
+            title={m.title}
+            text={m.text}
+            badge={app.jwt.mode === m.mode && <span class="badge">current</span>}
+          />
         ))}
       </fieldset>
 
@@ -176,19 +173,15 @@ function SettingsForm({ app, stats, reload }: { app: AppInfo; stats: AuthStats; 
           <code>tokenProvider</code> returns that token. Registered keys keep working beside it.
         </p>
         {SOURCES.map((s) => (
-          <label key={s.source} class="choice">
-            <input
-              type="radio"
-              name="provider"
-              value={s.source}
-              checked={draft.provider === s.source}
-              onChange={() => set({ provider: s.source })}
-            />
-            <span>
-              <strong>{s.title}</strong>
-              <span class="choice-text">{s.text}</span>
-            </span>
-          </label>
+          <RadioChoice
+            key={s.source}
+            name="provider"
+            value={s.source}
+            checked={draft.provider === s.source}
+            onSelect={() => set({ provider: s.source })}
+            title={s.title}
+            text={s.text}
+          />
         ))}
         {draft.provider === 'url' && (
           <div class="field">

@@ -7,6 +7,7 @@
  * and each figure is the median of its rounds; ratios are taken within one run. Scenarios: the
  * main shape (20 events, 32 connections, one token), a new token every 50 batches, batches of 1
  * and 100 events, 8 and 64 connections. Targets 127.0.0.1 only; PostgreSQL is skipped when absent.
+ * Each round also reports the cores its parts used (cpu-shares.ts): which thread is the ceiling.
  *
  *   npm run bench:ingest                                 # every scenario (about 5 minutes)
  *   BENCH_SCENARIOS=main BENCH_ROUNDS=5 npm run bench:ingest
@@ -23,6 +24,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
+import { type CpuShares, cpuShares, cpuSnapshot } from './cpu-shares.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Turns per server in the main scenario (A B C A B C …); each figure is the median of them. */
@@ -116,6 +118,7 @@ async function load(server: Server, scenario: Scenario) {
   const first = churn > 0 ? Math.floor(sent / churn) % Math.max(1, tokens.length) : 0;
   const tokensFile = join(tmpdir(), `signet-bench-tokens-${process.pid}.txt`);
   writeFileSync(tokensFile, [...tokens.slice(first), ...tokens.slice(0, first)].join('\n'));
+  const cpuBefore = cpuSnapshot(server.child.pid as number);
   const output = await new Promise<string>((resolve, reject) => {
     const wrk = spawn(
       'wrk',
@@ -137,6 +140,7 @@ async function load(server: Server, scenario: Scenario) {
     wrk.once('error', reject);
     wrk.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited with ${code}`))));
   });
+  const cpu = cpuShares(cpuBefore, cpuSnapshot(server.child.pid as number));
   rmSync(tokensFile, { force: true });
   const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? 0);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
@@ -152,6 +156,7 @@ async function load(server: Server, scenario: Scenario) {
     p99Ms: latencyMs(output, '99%'),
     failed: non2xx + (errors ?? 0),
     rssMb: memoryMb(server.child, 'VmRSS'),
+    cpu,
   };
 }
 
@@ -274,6 +279,7 @@ interface Round {
   p99Ms: number;
   failed: number;
   rssMb: number;
+  cpu: CpuShares;
 }
 
 const median = (values: number[]) => {
@@ -305,6 +311,12 @@ function summarise(scenario: Scenario, rounds: Round[], servers: Server[]) {
       'RSS MB': Math.max(...mine.map((r) => r.rssMb)),
       failed: mine.reduce((sum, r) => sum + r.failed, 0),
       ratio: bare > 0 ? Number((batches / bare).toFixed(3)) : Number.NaN,
+      // Cores used in that round (cpu-shares.ts): which thread is the ceiling, and what stays idle.
+      'main thread': typical.cpu.main,
+      'busiest other thread': typical.cpu.busiestThread,
+      postgres: typical.cpu.postgres,
+      'rest (wrk, kernel)': typical.cpu.rest,
+      idle: typical.cpu.idle,
     };
   });
 }
@@ -375,7 +387,11 @@ async function main() {
         for (const server of taking) {
           process.stderr.write(`  round ${round}: ${server.name} for ${SECONDS} s … `);
           const r = await load(server, scenario);
-          process.stderr.write(`${r.batchesPerSecond} batches/s\n`);
+          const { main: loop, busiestThread, postgres, rest, idle } = r.cpu;
+          process.stderr.write(
+            `${r.batchesPerSecond} batches/s; cores: main thread ${loop}, busiest other thread ${busiestThread}, ` +
+              `postgres ${postgres}, rest ${rest}, idle ${idle}\n`,
+          );
           rounds.push({ scenario: scenario.name, server: server.name, ...r });
         }
       }

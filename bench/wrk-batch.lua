@@ -17,12 +17,15 @@ function init(args)
   math.randomseed(os.time())
 end
 
--- 48 bits of milliseconds (advanced by a counter, so ids keep their order), version 7, random rest.
+-- 48 bits of milliseconds, then 12 bits of sequence (version 7), random rest: ids keep their
+-- order, as an SDK's do. The clock part advances one millisecond per 1,000 ids from this wrk's
+-- start, so it stays behind the real clock: the next round's wrk starts after this round's ids
+-- instead of inserting among them (which made each round slower than the one before).
 local function uuidv7()
   counter = counter + 1
-  local ms = t0 + counter
+  local ms = t0 + math.floor(counter / 1000)
   return string.format("%08x-%04x-7%03x-%04x-%04x%08x",
-    math.floor(ms / 65536), ms % 65536, math.random(0, 4095),
+    math.floor(ms / 65536), ms % 65536, counter % 1000,
     32768 + math.random(0, 16383), math.random(0, 65535), math.random(0, 4294967295))
 end
 

@@ -20,7 +20,7 @@ end
 -- 48 bits of milliseconds, then 12 bits of sequence (version 7), random rest: ids keep their
 -- order, as an SDK's do. The clock part advances one millisecond per 1,000 ids from this wrk's
 -- start, so it stays behind the real clock: the next round's wrk starts after this round's ids
--- instead of inserting among them (which made each round slower than the one before).
+-- instead of inserting among them.
 local function uuidv7()
   counter = counter + 1
   local ms = t0 + math.floor(counter / 1000)

@@ -46,6 +46,13 @@ function expectOneLineError(run: CliRun, message: RegExp): void {
 
 const dirFor = (name: string) => join(tmp.dir, name);
 
+/**
+ * For the tests that start a dozen or more CLI processes one after another: each compiles
+ * through tsx, about 0.4 s alone but over 1.5 s while the rest of the suite shares the two cores
+ * (one such test ran past the default 20 s in CI).
+ */
+const SPAWNS_PROCESSES = { timeout: 60_000 };
+
 describe('keys generate + token mint (real processes) → accepted by the real server in required mode', () => {
   it.each(KEY_ALGORITHMS)('%s', async (alg) => {
     const dir = dirFor(alg);
@@ -198,7 +205,7 @@ describe('token inspect', () => {
   });
 });
 
-describe('admin commands against a running server', () => {
+describe('admin commands against a running server', SPAWNS_PROCESSES, () => {
   it('create an app, add a key, set the mode; then CLI tokens pass and the last key is guarded', async () => {
     const dir = dirFor('admin');
     expect((await runCli(['keys', 'generate', '--out', dir])).code).toBe(0);
@@ -339,7 +346,7 @@ describe('admin commands against a running server', () => {
   });
 });
 
-describe('errors: one line on stderr, non-zero exit', () => {
+describe('errors: one line on stderr, non-zero exit', SPAWNS_PROCESSES, () => {
   it('for missing files, wrong key types, bad options, unreachable servers and refused admin tokens', async () => {
     const pair = await generateKeyPair({ alg: 'ES256' });
     const privateFile = join(tmp.dir, 'err-private.pem');

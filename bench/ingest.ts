@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 import { type CpuShares, cpuShares, cpuSnapshot } from './cpu-shares.ts';
+import { type WriterShares, writerShares, writerSnapshot } from './writer-groups.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Turns per server in the main scenario (A B C A B C …); each figure is the median of them. */
@@ -118,7 +119,9 @@ async function load(server: Server, scenario: Scenario) {
   const first = churn > 0 ? Math.floor(sent / churn) % Math.max(1, tokens.length) : 0;
   const tokensFile = join(tmpdir(), `signet-bench-tokens-${process.pid}.txt`);
   writeFileSync(tokensFile, [...tokens.slice(first), ...tokens.slice(0, first)].join('\n'));
+  const writerBefore = await writerSnapshot(url);
   const cpuBefore = cpuSnapshot(server.child.pid as number);
+  const started = performance.now();
   const output = await new Promise<string>((resolve, reject) => {
     const wrk = spawn(
       'wrk',
@@ -141,6 +144,7 @@ async function load(server: Server, scenario: Scenario) {
     wrk.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited with ${code}`))));
   });
   const cpu = cpuShares(cpuBefore, cpuSnapshot(server.child.pid as number));
+  const writer = writerShares(writerBefore, await writerSnapshot(url), (performance.now() - started) / 1000);
   rmSync(tokensFile, { force: true });
   const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? 0);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
@@ -157,6 +161,7 @@ async function load(server: Server, scenario: Scenario) {
     failed: non2xx + (errors ?? 0),
     rssMb: memoryMb(server.child, 'VmRSS'),
     cpu,
+    writer,
   };
 }
 
@@ -280,6 +285,7 @@ interface Round {
   failed: number;
   rssMb: number;
   cpu: CpuShares;
+  writer: WriterShares | null;
 }
 
 const median = (values: number[]) => {
@@ -317,6 +323,10 @@ function summarise(scenario: Scenario, rounds: Round[], servers: Server[]) {
       postgres: typical.cpu.postgres,
       'rest (wrk, kernel)': typical.cpu.rest,
       idle: typical.cpu.idle,
+      // The writer writes one group at a time: busy near 1 makes it the ceiling (writer-groups.ts).
+      'writer busy': typical.writer?.busy ?? '–',
+      'commit share': typical.writer?.commitShare ?? '–',
+      'batches per group': typical.writer?.batchesPerGroup ?? '–',
     };
   });
 }
@@ -388,9 +398,14 @@ async function main() {
           process.stderr.write(`  round ${round}: ${server.name} for ${SECONDS} s … `);
           const r = await load(server, scenario);
           const { main: loop, busiestThread, postgres, rest, idle } = r.cpu;
+          const w = r.writer;
           process.stderr.write(
             `${r.batchesPerSecond} batches/s; cores: main thread ${loop}, busiest other thread ${busiestThread}, ` +
-              `postgres ${postgres}, rest ${rest}, idle ${idle}\n`,
+              `postgres ${postgres}, rest ${rest}, idle ${idle}` +
+              (w
+                ? `; writer busy ${w.busy}${w.commitShare === null ? '' : ` (commit ${w.commitShare})`}, ${w.batchesPerGroup} batches per group`
+                : '') +
+              '\n',
           );
           rounds.push({ scenario: scenario.name, server: server.name, ...r });
         }

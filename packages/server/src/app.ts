@@ -85,6 +85,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       metrics.jwksKeys.set({ app_id: appId }, keys);
     },
   });
+  const stopGroupMetrics = store.onGroupWritten((group) => {
+    metrics.groupRecords.observe(group.records);
+    metrics.groupSeconds.observe(group.seconds);
+    if (group.commitSeconds !== null) metrics.commitSeconds.observe(group.commitSeconds);
+  });
+  app.addHook('onClose', async () => stopGroupMetrics());
   const registry = new AppRegistry(store, config.tokenCacheSize, config.changeCheckMs, jwks);
   await registry.start((error) => app.log.warn({ err: error }, 'app change check failed'));
   app.addHook('onClose', () => registry.stop());

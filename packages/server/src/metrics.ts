@@ -43,6 +43,24 @@ export function createMetrics() {
       buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05],
       registers: [registry],
     }),
+    groupRecords: new Histogram({
+      name: 'signet_store_group_records',
+      help: 'Batches and refused batches per group transaction of the ingestion writer (group commit).',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers: [registry],
+    }),
+    groupSeconds: new Histogram({
+      name: 'signet_store_group_seconds',
+      help: 'Time each group transaction held the ingestion writer, which writes one group at a time: its rate times its mean is how busy the writer is.',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5],
+      registers: [registry],
+    }),
+    commitSeconds: new Histogram({
+      name: 'signet_store_commit_seconds',
+      help: "Time of each group's COMMIT alone: WAL writes and, with synchronous=full, the fsync (SQLite only).",
+      buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
+      registers: [registry],
+    }),
   };
 }
 

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { exportJWK, exportPKCS8 } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appWithKey, keyPair, startServer, type TestServer } from './helpers.ts';
+import { appWithKey, batchFor, keyPair, startServer, type TestServer } from './helpers.ts';
 
 let server: TestServer;
 beforeEach(async () => {
@@ -216,6 +216,27 @@ describe('service routes', () => {
     ]) {
       expect(res.payload).toContain(name);
     }
+  });
+
+  it("/metrics shows the ingestion writer's groups: records per group, time held, commit time", async () => {
+    const created = await server.admin('POST', '/admin/v1/apps', { name: 'Metrics app' });
+    const appId = created.body.id as string;
+    const sent = await Promise.all(
+      ['m1', 'm2', 'm3'].map((id) => server.ingest(appId, batchFor({ anonymousId: id }, 2))),
+    );
+    expect(sent.map((r) => r.status)).toEqual([200, 200, 200]);
+    const text = (await server.app.inject({ url: '/metrics' })).payload;
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    // Every batch was in exactly one group (app creation wrote no batch).
+    expect(value('signet_store_group_records_sum')).toBe(3);
+    const groups = value('signet_store_group_records_count');
+    expect(groups).toBeGreaterThanOrEqual(1);
+    expect(value('signet_store_group_seconds_count')).toBe(groups);
+    expect(value('signet_store_commit_seconds_count')).toBe(groups);
+    expect(value('signet_store_group_seconds_sum')).toBeGreaterThan(0);
+    expect(value('signet_store_commit_seconds_sum')).toBeLessThanOrEqual(
+      value('signet_store_group_seconds_sum'),
+    );
   });
 
   it('/docs serves an OpenAPI document generated from the routes', async () => {

@@ -8,6 +8,7 @@ import type {
   KeyRow,
   Store,
 } from '../src/store/store.ts';
+import type { WrittenGroup } from '../src/store/written-group.ts';
 import type { Backend, OpenedBackend } from './backends.ts';
 
 /*
@@ -428,6 +429,38 @@ export function describeStoreConformance(backend: Backend): void {
         ]);
         expect((await store.listKeys('app_1'))[0]).toMatchObject({ useCount: 5, lastUsedAt: T0 });
         expect((await store.getUser('app_1', 'carol'))?.lastSeen).toBe(T0);
+      });
+
+      it('tells its listeners of each group: the records that shared it and how long it held the writer', async () => {
+        const groups: WrittenGroup[] = [];
+        const stop = store.onGroupWritten((group) => groups.push(group));
+        const throwing = store.onGroupWritten(() => {
+          throw new Error('a broken listener');
+        });
+        const started = performance.now();
+        await Promise.all([
+          store.storeBatch(verifiedBy('alice', [track('g1')])),
+          store.storeBatch(verifiedBy('bob', [track('g2'), track('g3')])),
+          store.storeBatch(verifiedBy('carol', [track('g4')])),
+        ]);
+        const elapsedSeconds = (performance.now() - started) / 1000;
+        // Every record in exactly one group; a listener that throws changes nothing for the others.
+        expect(groups.reduce((sum, g) => sum + g.records, 0)).toBe(3);
+        expect(groups.length).toBeGreaterThanOrEqual(1);
+        expect(groups.length).toBeLessThanOrEqual(3);
+        for (const group of groups) {
+          expect(group.seconds).toBeGreaterThan(0);
+          expect(group.seconds).toBeLessThanOrEqual(elapsedSeconds);
+          if (backend.name === 'postgres') expect(group.commitSeconds).toBeNull();
+          else {
+            expect(group.commitSeconds).toBeGreaterThan(0);
+            expect(group.commitSeconds).toBeLessThanOrEqual(group.seconds);
+          }
+        }
+        stop();
+        throwing();
+        await store.storeBatch(verifiedBy('dave', [track('g5')]));
+        expect(groups.reduce((sum, g) => sum + g.records, 0)).toBe(3);
       });
 
       it('stores the good batches of a group and nothing of one that failed half-way', async () => {

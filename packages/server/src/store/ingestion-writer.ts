@@ -1,4 +1,5 @@
 import type { AuthOutcome, JsonValue } from '@signet/protocol';
+import type { WrittenGroupListener } from './written-group.ts';
 
 export interface EventToStore {
   id: string;
@@ -78,4 +79,9 @@ export interface IngestionWriter {
   storeBatch(batch: BatchToStore): Promise<StoredBatch>;
   /** Counts a rejected batch and keeps its failure; stores no event. */
   recordRejection(rejection: RejectionToRecord): Promise<void>;
+  /**
+   * Calls `listener` after each group transaction with its size and duration (for /metrics);
+   * the function returned stops it.
+   */
+  onGroupWritten(listener: WrittenGroupListener): () => void;
 }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { IngestionRecord } from '../batch-rules.ts';
 import type { StoredBatch } from '../ingestion-writer.ts';
 import type { OutageTest } from '../storage-unavailable.ts';
+import type { WrittenGroup } from '../written-group.ts';
 import { GroupStatement } from './postgres-group-statement.ts';
 import { mergeProfiles } from './postgres-profile-merge.ts';
 
@@ -35,6 +36,8 @@ export class PostgresBatchWriter {
   constructor(
     private readonly pool: pg.Pool,
     private readonly isOutage: OutageTest,
+    /** Told of each group once it is answered, stored or not. */
+    private readonly written: (group: WrittenGroup) => void = () => {},
   ) {}
 
   write(record: IngestionRecord): Promise<StoredBatch> {
@@ -49,6 +52,7 @@ export class PostgresBatchWriter {
     while (this.queue.length > 0) {
       const group = this.queue;
       this.queue = [];
+      const started = performance.now();
       try {
         const results = await this.storeRetryingDeadlocks(group.map((p) => p.record));
         group.forEach((p, i) => {
@@ -58,6 +62,8 @@ export class PostgresBatchWriter {
         if (group.length === 1 || this.isOutage(error)) for (const p of group) p.reject(error);
         else await Promise.all(group.map((p) => this.storeAlone(p)));
       }
+      const seconds = (performance.now() - started) / 1000;
+      this.written({ records: group.length, seconds, commitSeconds: null });
     }
     this.running = false;
   }

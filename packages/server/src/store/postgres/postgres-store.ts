@@ -10,6 +10,7 @@ import { migrateToLatest } from '../migrations/index.ts';
 import type { Database } from '../schema.ts';
 import { withStorageErrors } from '../storage-unavailable.ts';
 import type { Store } from '../store.ts';
+import { WrittenGroupListeners } from '../written-group.ts';
 import { AppChangeListener, announceAppChange } from './postgres-app-changes.ts';
 import { PostgresBatchWriter } from './postgres-batch-writer.ts';
 import { isPostgresOutage } from './postgres-unavailable.ts';
@@ -50,9 +51,10 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
   pool.on('error', report);
   pool.on('connect', (client) => client.on('error', report));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const writer = new PostgresBatchWriter(pool, isPostgresOutage);
+  const groups = new WrittenGroupListeners();
+  const writer = new PostgresBatchWriter(pool, isPostgresOutage, (group) => groups.emit(group));
   const changes = new AppChangeListener(options.url);
-  const store: Store = {
+  const store: Omit<Store, 'onGroupWritten'> = {
     ...kyselyRegistry(db, {
       forUpdate: (query) => query.forUpdate(),
       announceChange: announceAppChange,
@@ -87,5 +89,9 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       await db.destroy();
     },
   };
-  return withStorageErrors(store, isPostgresOutage);
+  return {
+    ...withStorageErrors(store, isPostgresOutage),
+    // Not a database call: it only subscribes, so it is not wrapped.
+    onGroupWritten: (listener) => groups.add(listener),
+  };
 }

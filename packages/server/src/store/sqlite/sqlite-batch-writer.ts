@@ -12,6 +12,7 @@ import {
 } from '../batch-rules.ts';
 import { EVENT_COLUMNS, eventRow } from '../event-row.ts';
 import type { BatchToStore, StoredBatch } from '../ingestion-writer.ts';
+import type { WrittenGroup } from '../written-group.ts';
 
 interface Pending {
   record: IngestionRecord;
@@ -38,11 +39,15 @@ export class SqliteBatchWriter {
   private queue: Pending[] = [];
   private scheduled = false;
   private statements: Statements | undefined;
+  /** Time spent in COMMIT by the group being written. */
+  private commitMs = 0;
 
   constructor(
     private readonly connection: Database.Database,
     /** Runs `write` while no other transaction holds the connection (Kysely's connection lock). */
     private readonly exclusively: (write: () => void) => Promise<void>,
+    /** Told of each group once it is committed or rolled back. */
+    private readonly written: (group: WrittenGroup) => void = () => {},
   ) {}
 
   write(record: IngestionRecord): Promise<StoredBatch> {
@@ -62,11 +67,18 @@ export class SqliteBatchWriter {
     let results: Outcome[] = [];
     try {
       await this.exclusively(() => {
+        const started = performance.now();
+        this.commitMs = 0;
         this.statements ??= prepare(this.connection);
         // Optimistic: the group as one transaction. Only if a record fails is it all rolled back
         // and written again with a savepoint per record, so that the failing one rolls back
         // alone: savepoints are costly when every record pays for them (BENCHMARKS.md).
         results = this.writeTogether(this.statements, group) ?? this.writeIsolated(this.statements, group);
+        this.written({
+          records: group.length,
+          seconds: (performance.now() - started) / 1000,
+          commitSeconds: this.commitMs / 1000,
+        });
       });
     } catch (error) {
       for (const p of group) p.reject(error);
@@ -118,7 +130,11 @@ export class SqliteBatchWriter {
     s.begin.run();
     try {
       const result = write();
-      if (this.connection.inTransaction) s.commit.run();
+      if (this.connection.inTransaction) {
+        const committing = performance.now();
+        s.commit.run();
+        this.commitMs += performance.now() - committing;
+      }
       return result;
     } catch (error) {
       if (this.connection.inTransaction) s.rollback.run();

@@ -9,6 +9,7 @@ import { migrateToLatest } from '../migrations/index.ts';
 import type { Database as Schema } from '../schema.ts';
 import { withStorageErrors } from '../storage-unavailable.ts';
 import type { Store } from '../store.ts';
+import { WrittenGroupListeners } from '../written-group.ts';
 import { SqliteBatchWriter } from './sqlite-batch-writer.ts';
 import { openSqliteConnection, type SqliteConnectionOptions } from './sqlite-connection.ts';
 import { SqliteImmediateDialect } from './sqlite-immediate-dialect.ts';
@@ -35,18 +36,24 @@ export interface SqliteStoreOptions extends SqliteConnectionOptions {
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const connection = openSqliteConnection(options);
   const db = new Kysely<Schema>({ dialect: new SqliteImmediateDialect({ database: connection }) });
+  const groups = new WrittenGroupListeners();
   const writer =
     options.writerThread === false || options.filename === ':memory:'
-      ? new SqliteBatchWriter(connection, (write) =>
+      ? new SqliteBatchWriter(
+          connection,
           // Holding Kysely's connection means no Kysely transaction is open while the group writes.
-          db.connection().execute(async () => write()),
+          (write) => db.connection().execute(async () => write()),
+          (group) => groups.emit(group),
         )
-      : new SqliteWriterClient({
-          filename: options.filename,
-          busyTimeoutMs: options.busyTimeoutMs,
-          synchronous: options.synchronous,
-        });
-  const store: Store = {
+      : new SqliteWriterClient(
+          {
+            filename: options.filename,
+            busyTimeoutMs: options.busyTimeoutMs,
+            synchronous: options.synchronous,
+          },
+          (group) => groups.emit(group),
+        );
+  const store: Omit<Store, 'onGroupWritten'> = {
     ...kyselyRegistry(db, {
       // SQLite has no row locks: a writing transaction holds the whole database.
       forUpdate: (query) => query,
@@ -79,5 +86,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       await db.destroy();
     },
   };
-  return withStorageErrors(store, sqliteOutageTest(connection));
+  return {
+    ...withStorageErrors(store, sqliteOutageTest(connection)),
+    // Not a database call: it only subscribes, so it is not wrapped.
+    onGroupWritten: (listener) => groups.add(listener),
+  };
 }

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { IngestionRecord } from '../batch-rules.ts';
 import type { StoredBatch } from '../ingestion-writer.ts';
 import { StorageUnavailableError } from '../storage-unavailable.ts';
+import type { WrittenGroup } from '../written-group.ts';
 import type { SqliteConnectionOptions } from './sqlite-connection.ts';
 import type { WriteAnswer, WriteRequest } from './sqlite-writer-thread.ts';
 
@@ -29,7 +30,11 @@ export class SqliteWriterClient {
   /** Called when the last write in flight is answered (close waits for it). */
   private onIdle: (() => void) | null = null;
 
-  constructor(private readonly options: SqliteConnectionOptions) {}
+  constructor(
+    private readonly options: SqliteConnectionOptions,
+    /** Told of each group the thread has written. */
+    private readonly written: (group: WrittenGroup) => void = () => {},
+  ) {}
 
   write(record: IngestionRecord): Promise<StoredBatch> {
     return this.ask((id) => ({ id, record }));
@@ -70,6 +75,10 @@ export class SqliteWriterClient {
     const worker = spawnWriterThread(this.options);
     this.worker = worker;
     worker.on('message', (answer: WriteAnswer) => {
+      if ('group' in answer) {
+        this.written(answer.group);
+        return;
+      }
       const waiting = this.waiting.get(answer.id);
       if (!waiting) return;
       this.waiting.delete(answer.id);

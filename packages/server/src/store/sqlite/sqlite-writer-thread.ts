@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { IngestionRecord } from '../batch-rules.ts';
 import type { StoredBatch } from '../ingestion-writer.ts';
+import type { WrittenGroup } from '../written-group.ts';
 import { SqliteBatchWriter } from './sqlite-batch-writer.ts';
 import { openSqliteConnection, type SqliteConnectionOptions } from './sqlite-connection.ts';
 
@@ -20,15 +21,21 @@ export type WriteRequest =
   | { id: number; ready: true }
   | { close: true };
 
+/** A write's answer, or what a group took (for /metrics), sent once per group. */
 export type WriteAnswer =
   | { id: number; stored: StoredBatch }
-  | { id: number; error: { name: string; message: string; code?: string } };
+  | { id: number; error: { name: string; message: string; code?: string } }
+  | { group: WrittenGroup };
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-writer-thread runs as a worker thread');
 const connection = openSqliteConnection(workerData as SqliteConnectionOptions);
 // This thread is the connection's only user: nothing else to wait for.
-const writer = new SqliteBatchWriter(connection, async (write) => write());
+const writer = new SqliteBatchWriter(
+  connection,
+  async (write) => write(),
+  (group) => port.postMessage({ group } satisfies WriteAnswer),
+);
 
 port.on('message', (request: WriteRequest) => {
   if ('close' in request) {

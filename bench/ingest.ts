@@ -119,7 +119,9 @@ async function load(server: Server, scenario: Scenario) {
   const first = churn > 0 ? Math.floor(sent / churn) % Math.max(1, tokens.length) : 0;
   const tokensFile = join(tmpdir(), `signet-bench-tokens-${process.pid}.txt`);
   writeFileSync(tokensFile, [...tokens.slice(first), ...tokens.slice(0, first)].join('\n'));
-  const writerBefore = await writerSnapshot(url);
+  // Bare node:http has no /metrics (it would parse the empty body of a GET and fail).
+  const writerNow = () => (server.key === 'bare' ? Promise.resolve(null) : writerSnapshot(url));
+  const writerBefore = await writerNow();
   const cpuBefore = cpuSnapshot(server.child.pid as number);
   const started = performance.now();
   const output = await new Promise<string>((resolve, reject) => {
@@ -144,7 +146,7 @@ async function load(server: Server, scenario: Scenario) {
     wrk.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited with ${code}`))));
   });
   const cpu = cpuShares(cpuBefore, cpuSnapshot(server.child.pid as number));
-  const writer = writerShares(writerBefore, await writerSnapshot(url), (performance.now() - started) / 1000);
+  const writer = writerShares(writerBefore, await writerNow(), (performance.now() - started) / 1000);
   rmSync(tokensFile, { force: true });
   const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? 0);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);

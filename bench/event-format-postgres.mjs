@@ -11,11 +11,18 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import {
+  batch,
+  EVENTS_PER_BATCH,
+  median,
+  slimBatchRow,
+  slimEventRow,
+  todayRow,
+} from './event-format-batches.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 200);
 const BATCHES_PER_GROUP = 32;
-const EVENTS_PER_BATCH = 20;
 const ADMIN_URL = process.env.SIGNET_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const TODAY = `
@@ -47,25 +54,7 @@ const FORMATS = {
   today: {
     schema: TODAY,
     async store(client, group) {
-      const rows = group.flatMap((b) =>
-        b.events.map((e) => [
-          'app_0123456789abcdef',
-          e.id,
-          'track',
-          e.name,
-          'user-1',
-          null,
-          null,
-          b.batchId,
-          'verified:user-1',
-          'bench',
-          '1',
-          1,
-          b.at,
-          e.body,
-          'k1',
-        ]),
-      );
+      const rows = group.flatMap((b) => b.events.map((e) => todayRow(b, e)));
       await client.query(
         `insert into events (app_id, id, type, name, user_id, anonymous_id, session_id, batch_id, sender,
            sdk_name, sdk_version, verified, received_at, body, kid)
@@ -82,22 +71,8 @@ const FORMATS = {
 };
 
 async function storeSlim(client, group, bodyOf) {
-  const batches = group.map((b) => [
-    ++batchSeq,
-    7,
-    b.batchId,
-    'user-1',
-    null,
-    'verified:user-1',
-    'bench',
-    '1',
-    1,
-    b.at,
-    'k1',
-  ]);
-  const events = group.flatMap((b, i) =>
-    b.events.map((e) => [7, batches[i][0], e.id, 'track', e.name, null, 'verified:user-1', bodyOf(e)]),
-  );
+  const batches = group.map((b) => [++batchSeq, ...slimBatchRow(b)]);
+  const events = group.flatMap((b, i) => b.events.map((e) => slimEventRow(batches[i][0], e, bodyOf(e))));
   await client.query('begin');
   await client.query(
     `insert into batches (seq, app, batch_id, user_id, anonymous_id, sender, sdk_name, sdk_version, verified,
@@ -115,34 +90,6 @@ async function storeSlim(client, group, bodyOf) {
     [JSON.stringify(events)],
   );
   await client.query('commit');
-}
-
-// Time-ordered ids (UUIDv7-shaped, a sequence within each millisecond), as the SDK sends them.
-let counter = 0;
-const started = Date.now();
-function id() {
-  counter++;
-  const ms = started + Math.floor(counter / 1000);
-  const hex = (n, width) => n.toString(16).padStart(width, '0');
-  return `${hex(Math.floor(ms / 65536), 8)}-${hex(ms % 65536, 4)}-7${hex(counter % 1000, 3)}-${randomBytes(6).toString('hex')}`;
-}
-
-function batch() {
-  const events = Array.from({ length: EVENTS_PER_BATCH }, (_, i) => {
-    const eventId = id();
-    const rest = {
-      timestamp: new Date().toISOString(),
-      properties: { sku: `SKU-${i}`, price: 19.99, currency: 'EUR' },
-    };
-    const name = 'Product viewed';
-    return {
-      id: eventId,
-      name,
-      body: JSON.stringify({ id: eventId, type: 'track', name, ...rest }),
-      rest: JSON.stringify(rest),
-    };
-  });
-  return { batchId: id(), at: Date.now(), events };
 }
 
 /** CPU seconds a process has used so far (user + system, from /proc; Linux clock ticks of 10 ms). */
@@ -181,7 +128,6 @@ async function measure(name, url) {
   }
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const database = `signet_event_format_${randomBytes(4).toString('hex')}`;
 const admin = new pg.Client({ connectionString: ADMIN_URL });
 await admin.connect();

@@ -9,16 +9,22 @@
 //
 //   node bench/event-format.mjs            # 5 turns of 600 groups (384,000 events) per format
 //   BENCH_ROUNDS=3 BENCH_GROUPS=300 node bench/event-format.mjs
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import {
+  batch,
+  EVENTS_PER_BATCH,
+  median,
+  slimBatchRow,
+  slimEventRow,
+  todayRow,
+} from './event-format-batches.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 600);
 const BATCHES_PER_GROUP = 32;
-const EVENTS_PER_BATCH = 20;
 
 const TODAY = `
   create table events (seq integer primary key autoincrement, app_id text not null, id text not null,
@@ -50,25 +56,7 @@ const FORMATS = {
       batch_id, sender, sdk_name, sdk_version, verified, received_at, body, kid)
       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (app_id, sender, id) do nothing`);
     return (b) => {
-      for (const e of b.events) {
-        event.run(
-          'app_0123456789abcdef',
-          e.id,
-          'track',
-          e.name,
-          'user-1',
-          null,
-          null,
-          b.batchId,
-          'verified:user-1',
-          'bench',
-          '1',
-          1,
-          b.at,
-          e.body,
-          'k1',
-        );
-      }
+      for (const e of b.events) event.run(...todayRow(b, e));
     };
   },
   slim: (db) => slim(db, (e) => e.body),
@@ -82,48 +70,9 @@ function slim(db, bodyOf) {
   const event = db.prepare(`insert into events (app, batch, id, type, name, session_id, sender, body)
     values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (app, sender, id) do nothing`);
   return (b) => {
-    const seq = batch.run(
-      7,
-      b.batchId,
-      'user-1',
-      null,
-      'verified:user-1',
-      'bench',
-      '1',
-      1,
-      b.at,
-      'k1',
-    ).lastInsertRowid;
-    for (const e of b.events) event.run(7, seq, e.id, 'track', e.name, null, 'verified:user-1', bodyOf(e));
+    const seq = batch.run(...slimBatchRow(b)).lastInsertRowid;
+    for (const e of b.events) event.run(...slimEventRow(seq, e, bodyOf(e)));
   };
-}
-
-// Time-ordered ids (UUIDv7-shaped, a sequence within each millisecond), as the SDK sends them.
-let counter = 0;
-const started = Date.now();
-function id() {
-  counter++;
-  const ms = started + Math.floor(counter / 1000);
-  const hex = (n, width) => n.toString(16).padStart(width, '0');
-  return `${hex(Math.floor(ms / 65536), 8)}-${hex(ms % 65536, 4)}-7${hex(counter % 1000, 3)}-${randomBytes(6).toString('hex')}`;
-}
-
-function batch() {
-  const events = Array.from({ length: EVENTS_PER_BATCH }, (_, i) => {
-    const eventId = id();
-    const rest = {
-      timestamp: new Date().toISOString(),
-      properties: { sku: `SKU-${i}`, price: 19.99, currency: 'EUR' },
-    };
-    const name = 'Product viewed';
-    return {
-      id: eventId,
-      name,
-      body: JSON.stringify({ id: eventId, type: 'track', name, ...rest }),
-      rest: JSON.stringify(rest),
-    };
-  });
-  return { batchId: id(), at: Date.now(), events };
 }
 
 function measure(name, dir) {
@@ -156,7 +105,6 @@ function measure(name, dir) {
   };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const dir = mkdtempSync(join(tmpdir(), 'signet-event-format-'));
 const results = Object.fromEntries(Object.keys(FORMATS).map((name) => [name, []]));
 try {

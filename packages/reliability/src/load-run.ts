@@ -190,7 +190,9 @@ export async function runLoad(
     const reader = new Database(db.file, { readonly: true });
     const rows = reader
       .prepare(
-        "select user_id as user, json_extract(body, '$.properties.n') as n, count(*) as c from events where app_id = ? and type = 'track' group by 1, 2",
+        `select b.user_id as user, json_extract(e.body, '$.properties.n') as n, count(*) as c
+         from events e join batches b on b.seq = e.seq / 1024
+         where e.app_id = ? and e.type = 'track' group by 1, 2`,
       )
       .all(appId) as { user: string; n: number; c: number }[];
     reader.close();

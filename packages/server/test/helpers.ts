@@ -8,10 +8,16 @@ import { exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { AdminTokenCheck } from '../src/admin/token.ts';
 import { buildApp } from '../src/app.ts';
 import type { ServerConfig } from '../src/config.ts';
+import { EVENT_SEQS_PER_BATCH } from '../src/store/event-row.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../src/store/store.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghij';
+
+/** SQL counting the event rows stored for a batch id ($1): each batch's events are one range of their key. */
+export const EVENTS_OF_BATCH = `select count(*)::int as n from batches b
+  join events e on e.seq >= b.seq * ${EVENT_SEQS_PER_BATCH} and e.seq < (b.seq + 1) * ${EVENT_SEQS_PER_BATCH}
+  where b.batch_id = $1`;
 
 /** A fresh directory for a real SQLite file, removed by the returned cleanup. */
 export function tempDir(): { dir: string; cleanup: () => void } {

@@ -153,3 +153,116 @@ for (const backend of OLD_DATABASES) {
     });
   });
 }
+
+/** Events as migrations 002–005 stored them: one row each, with its batch's columns. */
+async function fillAsVersion005(db: Kysely<unknown>): Promise<void> {
+  await sql`insert into apps (id, name, jwt_mode, audience, issuer, clock_tolerance_seconds,
+      max_token_lifetime_seconds, created_at, updated_at, jwks_discovery, user_id_claim)
+    values ('app_1', 'Old', 'optional', null, null, 60, 2592000, ${T0}, ${T0}, 0, 'sub')`.execute(db);
+  const event = async (
+    id: string,
+    name: string,
+    user: { userId: string | null; anonymousId: string | null; verified: number | null; kid: string | null },
+    receivedAt: number,
+  ) => {
+    const sender =
+      user.userId === null
+        ? `anonymous:${user.anonymousId}`
+        : `${user.verified === 1 ? 'verified' : 'claimed'}:${user.userId}`;
+    await sql`insert into events (app_id, id, type, name, user_id, anonymous_id, session_id, batch_id,
+        sender, sdk_name, sdk_version, verified, received_at, body, kid)
+      values ('app_1', ${id}, 'track', ${name}, ${user.userId}, ${user.anonymousId}, null, 'b', ${sender},
+        'web', '1', ${user.verified}, ${receivedAt}, ${JSON.stringify({ id, type: 'track', name })}, ${user.kid})`.execute(
+      db,
+    );
+  };
+  const alice = { userId: 'alice', anonymousId: null, verified: 1, kid: 'k1' };
+  await event('a1', 'Opened', { userId: null, anonymousId: 'anon-1', verified: null, kid: null }, T0);
+  await event('v1', 'Viewed', alice, T0 + 60_000);
+  await event('v2', 'Bought', alice, T0 + 60_000);
+  // Received at the same millisecond as alice's: storage order breaks the tie.
+  await event('c1', 'Viewed', { userId: 'bob', anonymousId: null, verified: 0, kid: null }, T0 + 60_000);
+}
+
+for (const backend of OLD_DATABASES) {
+  describe.skipIf(backend.unavailable !== null)(`migration 006 on a database of 005: ${backend.name}`, () => {
+    it('moves each stored event into a batch of its own and reads, filters, counts and erases them as before', async () => {
+      const old = await backend.make();
+      try {
+        const migrator = new Migrator({ db: old.db, provider: migrationProvider(backend.name) });
+        expect((await migrator.migrateTo('005-identity-provider')).error).toBeUndefined();
+        await fillAsVersion005(old.db);
+        await old.db.destroy();
+
+        const store = old.open();
+        try {
+          await store.migrate();
+          const events = await store.listEvents('app_1', { limit: 10 });
+          expect(events.map((e) => JSON.parse(e.body).id)).toEqual(['c1', 'v2', 'v1', 'a1']);
+          // Each event keeps its batch's columns, and its seq × 1024 as its place in the order.
+          expect(
+            events.map(({ seq, userId, anonymousId, verified, kid, receivedAt }) => ({
+              seq,
+              userId,
+              anonymousId,
+              verified,
+              kid,
+              receivedAt,
+            })),
+          ).toEqual([
+            {
+              seq: 4 * 1024,
+              userId: 'bob',
+              anonymousId: null,
+              verified: false,
+              kid: null,
+              receivedAt: T0 + 60_000,
+            },
+            {
+              seq: 3 * 1024,
+              userId: 'alice',
+              anonymousId: null,
+              verified: true,
+              kid: 'k1',
+              receivedAt: T0 + 60_000,
+            },
+            {
+              seq: 2 * 1024,
+              userId: 'alice',
+              anonymousId: null,
+              verified: true,
+              kid: 'k1',
+              receivedAt: T0 + 60_000,
+            },
+            { seq: 1024, userId: null, anonymousId: 'anon-1', verified: null, kid: null, receivedAt: T0 },
+          ]);
+          const ids = async (query: Parameters<Store['listEvents']>[1]) =>
+            (await store.listEvents('app_1', query)).map((e) => JSON.parse(e.body).id);
+          expect(await ids({ userId: 'alice', limit: 10 })).toEqual(['v2', 'v1']);
+          expect(await ids({ name: 'Viewed', limit: 10 })).toEqual(['c1', 'v1']);
+          expect(await ids({ verified: false, limit: 10 })).toEqual(['c1']);
+          expect(await ids({ limit: 2, after: { receivedAt: T0 + 60_000, seq: 3 * 1024 } })).toEqual([
+            'v1',
+            'a1',
+          ]);
+          expect(await store.eventsPerMinute('app_1', T0)).toEqual([
+            { minute: T0, events: 1 },
+            { minute: T0 + 60_000, events: 3 },
+          ]);
+
+          // Migrated ids are still duplicates for their sender; new batches come after them.
+          expect(
+            await store.storeBatch({ ...aliceVerified([track('v1'), track('v3')]), receivedAt: T0 + 60_000 }),
+          ).toEqual({ accepted: 1, duplicates: 1 });
+          expect(await ids({ limit: 1 })).toEqual(['v3']);
+          expect(await store.eraseUser('app_1', 'alice')).toMatchObject({ events: 3 });
+          expect(await ids({ limit: 10 })).toEqual(['c1', 'a1']);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await old.cleanup();
+      }
+    });
+  });
+}

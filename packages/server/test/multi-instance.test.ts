@@ -6,7 +6,7 @@ import {
 } from '@signet/test-services';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ADMIN_TOKEN, batchFor, type KeyPair, keyPair, signToken } from './helpers.ts';
+import { ADMIN_TOKEN, batchFor, EVENTS_OF_BATCH, type KeyPair, keyPair, signToken } from './helpers.ts';
 
 /*
  * Two real server processes on one PostgreSQL database, as behind a load balancer: a change
@@ -100,9 +100,7 @@ describe.skipIf(postgresUnavailable !== null)('several instances on one PostgreS
     expect(ra.body.duplicates + rb.body.duplicates).toBe(20);
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
-    const { rows } = await client.query('select count(*)::int as n from events where batch_id = $1', [
-      batch.batchId,
-    ]);
+    const { rows } = await client.query(EVENTS_OF_BATCH, [batch.batchId]);
     await client.end();
     expect(rows[0].n).toBe(20);
   });

@@ -5,7 +5,7 @@ import { AdminTokenCheck } from '../src/admin/token.ts';
 import { buildApp } from '../src/app.ts';
 import { openPostgresStore } from '../src/store/postgres/postgres-store.ts';
 import type { Store } from '../src/store/store.ts';
-import { ADMIN_TOKEN, batchFor, keyPair, signToken } from './helpers.ts';
+import { ADMIN_TOKEN, batchFor, EVENTS_OF_BATCH, keyPair, signToken } from './helpers.ts';
 
 /*
  * PostgreSQL going away under load: connections killed with pg_terminate_backend, then the
@@ -34,8 +34,7 @@ describe.skipIf(postgresUnavailable !== null)('PostgreSQL outage', () => {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
-      return (await client.query('select count(*)::int as n from events where batch_id = $1', [batchId]))
-        .rows[0].n as number;
+      return (await client.query(EVENTS_OF_BATCH, [batchId])).rows[0].n as number;
     } finally {
       await client.end();
     }

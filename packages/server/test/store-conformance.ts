@@ -227,6 +227,12 @@ export function describeStoreConformance(backend: Backend): void {
         expect(events.map((e) => JSON.parse(e.body).id)).toEqual(['e3', 'e2', 'e1']);
         expect(events[0]).toMatchObject({ userId: 'u1', verified: true, receivedAt: T0 });
         expect((await store.listKeys('app_1'))[0]).toMatchObject({ useCount: 2, lastUsedAt: T0 });
+        // The batches count the events they stored; a re-sent batch stores no batch of its own.
+        await store.storeBatch(batch([track('e1'), track('e3')], { keyUsed: 'k1', sdkVersion: '9' }));
+        expect(await store.eventsPerMinute('app_1', T0)).toEqual([{ minute: T0, events: 3 }]);
+        expect(await store.sdkVersions('app_1', T0)).toEqual([
+          { name: 'test', version: '1', events: 3, lastSeen: T0 },
+        ]);
       });
 
       it('stores concurrent copies of one batch once, and concurrent first batches of a user', async () => {

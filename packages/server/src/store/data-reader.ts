@@ -51,7 +51,7 @@ export interface EventQuery {
  * const newest = await reader.listEvents('app_1', { userId: 'alice', limit: 50 });
  */
 export interface DataReader {
-  /** A page of events in (receivedAt, seq) order, along an index for each filter (migration 003). */
+  /** A page of events in (receivedAt, seq) order, along an index for each filter (migration 006). */
   listEvents(appId: string, query: EventQuery): Promise<StoredEventRow[]>;
   getUser(appId: string, userId: string): Promise<UserRow | null>;
 }

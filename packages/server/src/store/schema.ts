@@ -40,18 +40,20 @@ export interface AppKeysTable {
   use_count: number;
 }
 
-export interface EventsTable {
-  seq: Generated<number>;
+/**
+ * One row per stored batch (migration 006): what is the same for all of its events, so each
+ * event row carries only its own fields and the user, verified and time filters of the events
+ * API read batch indexes, written once per batch instead of once per event.
+ */
+export interface BatchesTable {
+  /** Its events' seqs are `seq * EVENT_SEQS_PER_BATCH + position` (event-row.ts). */
+  seq: number;
   app_id: string;
-  id: string;
-  type: string;
-  name: string | null;
+  batch_id: string;
   user_id: string | null;
   anonymous_id: string | null;
-  session_id: string | null;
-  batch_id: string;
   /**
-   * Who sent the event, as duplicate detection sees it: `verified:<userId>`, `claimed:<userId>`
+   * Who sent the batch, as duplicate detection sees it: `verified:<userId>`, `claimed:<userId>`
    * (unverified or not checked) or `anonymous:<anonymousId>`. Event ids are unique per sender.
    */
   sender: string;
@@ -59,11 +61,27 @@ export interface EventsTable {
   sdk_version: string | null;
   /** 1 verified, 0 unverified, null anonymous or not checked. */
   verified: number | null;
+  /** The kid of the key that verified the batch's token; null when none did. */
+  kid: string | null;
+  received_at: number;
+  /** How many of its events were stored (new, not duplicates). */
+  events: number;
+}
+
+export interface EventsTable {
+  /** Its batch's seq × EVENT_SEQS_PER_BATCH + its position in the batch: unique, and in order. */
+  seq: number;
+  app_id: string;
+  id: string;
+  type: string;
+  name: string | null;
+  session_id: string | null;
+  /** The batch's sender: the scope of the event's id. */
+  sender: string;
+  /** The batch's, so the name filter reads one index in (received_at, seq) order. */
   received_at: number;
   /** The event as sent (known fields only), JSON. */
   body: string;
-  /** The kid of the key that verified the batch's token; null when none did (migration 003). */
-  kid: string | null;
 }
 
 export interface UsersTable {
@@ -145,6 +163,7 @@ export interface SettingsTable {
 export interface Database {
   apps: AppsTable;
   app_keys: AppKeysTable;
+  batches: BatchesTable;
   events: EventsTable;
   users: UsersTable;
   aliases: AliasesTable;

@@ -79,8 +79,8 @@ export function kyselyStatisticsReader(db: Kysely<Database>): StatisticsReader {
       // expression in SELECT and GROUP BY.
       const minute = sql<number | string>`received_at / ${sql.lit(MINUTE_MS)}`;
       const rows = await db
-        .selectFrom('events')
-        .select((eb) => [minute.as('minute'), eb.fn.countAll<number | string>().as('events')])
+        .selectFrom('batches')
+        .select((eb) => [minute.as('minute'), eb.fn.sum<number | string>('events').as('events')])
         .where('app_id', '=', appId)
         .where('received_at', '>=', since)
         .groupBy(minute)
@@ -91,11 +91,11 @@ export function kyselyStatisticsReader(db: Kysely<Database>): StatisticsReader {
 
     async sdkVersions(appId, since) {
       const rows = await db
-        .selectFrom('events')
+        .selectFrom('batches')
         .select((eb) => [
           'sdk_name',
           'sdk_version',
-          eb.fn.countAll<number | string>().as('events'),
+          eb.fn.sum<number | string>('events').as('events'),
           eb.fn.max('received_at').as('last_seen'),
         ])
         .where('app_id', '=', appId)

@@ -6,7 +6,7 @@ import type { Database } from '../schema.ts';
 export const PURGE_CHUNK = 2_000;
 /**
  * Deletes every row a deleted app left (events, profiles, aliases, auth failures and outcome
- * counts), the big tables in chunks of PURGE_CHUNK rows, each chunk its own statement (followed by
+ * counts, and its batches), the big tables in chunks of PURGE_CHUNK rows, each chunk its own statement (followed by
  * a pause where the backend needs one), so a purge of millions of events never keeps ingestion
  * waiting. Each chunk starts
  * where the last one ended along an index (keyset): starting from the app's first row each time
@@ -31,19 +31,21 @@ export async function purgeAppRows(
   };
   const purged: PurgedRows = { events: 0, profiles: 0, aliases: 0, failures: 0, outcomes: 0 };
 
-  // Events, along (app_id, received_at, seq), then deleted by primary key: with a subquery
+  // Events along their key (app_id, sender, id), then deleted by primary key: with a subquery
   // instead of the list, PostgreSQL may plan a hash join over the whole events table per chunk.
-  let after = { receivedAt: -1, seq: -1 };
+  let afterEvent: { sender: string; id: string } | null = null;
   for (;;) {
     const startedAt = performance.now();
-    const from = after;
-    const rows = await db
+    const from: { sender: string; id: string } | null = afterEvent;
+    const rows: { seq: number; sender: string; id: string }[] = await db
       .selectFrom('events')
-      .select(['seq', 'received_at'])
+      .select(['seq', 'sender', 'id'])
       .where('app_id', '=', appId)
-      .where((w) => w(w.refTuple('received_at', 'seq'), '>', w.tuple(from.receivedAt, from.seq)))
-      .orderBy('received_at')
-      .orderBy('seq')
+      .$if(from !== null, (q) =>
+        q.where((w) => w(w.refTuple('sender', 'id'), '>', w.tuple(from?.sender ?? '', from?.id ?? ''))),
+      )
+      .orderBy('sender')
+      .orderBy('id')
       .limit(PURGE_CHUNK)
       .execute();
     const last = rows.at(-1);
@@ -57,7 +59,36 @@ export async function purgeAppRows(
       )
       .executeTakeFirst();
     purged.events += Number(deleted.numDeletedRows);
-    after = { receivedAt: Number(last.received_at), seq: Number(last.seq) };
+    afterEvent = { sender: last.sender, id: last.id };
+    if (rows.length < PURGE_CHUNK) break;
+    await pauseAfter(startedAt);
+  }
+
+  // Batches along (app_id, received_at, seq), the same way.
+  let afterBatch = { receivedAt: -1, seq: -1 };
+  for (;;) {
+    const startedAt = performance.now();
+    const from = afterBatch;
+    const rows = await db
+      .selectFrom('batches')
+      .select(['seq', 'received_at'])
+      .where('app_id', '=', appId)
+      .where((w) => w(w.refTuple('received_at', 'seq'), '>', w.tuple(from.receivedAt, from.seq)))
+      .orderBy('received_at')
+      .orderBy('seq')
+      .limit(PURGE_CHUNK)
+      .execute();
+    const last = rows.at(-1);
+    if (!last) break;
+    await db
+      .deleteFrom('batches')
+      .where(
+        'seq',
+        'in',
+        rows.map((r) => r.seq),
+      )
+      .execute();
+    afterBatch = { receivedAt: Number(last.received_at), seq: Number(last.seq) };
     if (rows.length < PURGE_CHUNK) break;
     await pauseAfter(startedAt);
   }

@@ -5,6 +5,7 @@ import * as senderScope from './002-sender-scope.ts';
 import * as eventQueries from './003-event-queries.ts';
 import * as governance from './004-governance.ts';
 import * as identityProvider from './005-identity-provider.ts';
+import * as batches from './006-batches.ts';
 
 /** Every migration in order; each receives the dialect so one list serves both backends. */
 const MIGRATIONS = {
@@ -13,6 +14,7 @@ const MIGRATIONS = {
   '003-event-queries': eventQueries,
   '004-governance': governance,
   '005-identity-provider': identityProvider,
+  '006-batches': batches,
 };
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {

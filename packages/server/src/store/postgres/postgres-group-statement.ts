@@ -9,16 +9,40 @@ import {
   senderOf,
   verifiedFlag,
 } from '../batch-rules.ts';
-import { EVENT_COLUMNS, type EventColumn, type EventRow, eventRow } from '../event-row.ts';
+import {
+  BATCH_COLUMNS,
+  type BatchColumn,
+  batchRow,
+  EVENT_COLUMNS,
+  EVENT_SEQS_PER_BATCH,
+  type EventColumn,
+  eventRow,
+} from '../event-row.ts';
 import type { FailureToKeep, StoredBatch } from '../ingestion-writer.ts';
 import type { ProfileMerge } from './postgres-profile-merge.ts';
 
-/** The event columns that are not text, as read from a JSON row (`r->>i` is text). */
-const EVENT_COLUMN_CASTS: Partial<Record<EventColumn, string>> = { verified: 'int', received_at: 'bigint' };
-const EVENT_VALUES = EVENT_COLUMNS.map((column, i) => {
-  const cast = EVENT_COLUMN_CASTS[column];
+/** The columns that are not text, as read from a JSON row (`r->>i` is text). */
+const CASTS: Partial<Record<EventColumn | BatchColumn, string>> = { verified: 'int', received_at: 'bigint' };
+const valueAt = (column: EventColumn | BatchColumn, i: number) => {
+  const cast = CASTS[column];
   return cast ? `(r->>${i})::${cast}` : `r->>${i}`;
+};
+
+/*
+ * A batch row's seq comes from the sequence (so instances sharing the database never collide),
+ * and its events' seqs from it (EVENT_SEQS_PER_BATCH); its event count from the events really
+ * inserted. An event's JSON row is its eventRow with its position in the seq slot and its
+ * batch's place in the group's batch array last.
+ */
+const BATCH_VALUES = BATCH_COLUMNS.map((column, i) => {
+  if (column === 'seq') return 'n.seq';
+  if (column === 'events') return 'c.events';
+  return valueAt(column, i).replace('r->>', 'n.batch->>');
 }).join(', ');
+const EVENT_VALUES = EVENT_COLUMNS.map((column, i) =>
+  column === 'seq' ? `n.seq * ${EVENT_SEQS_PER_BATCH} + (r->>${i})::bigint` : valueAt(column, i),
+).join(', ');
+const EVENT_BATCH = EVENT_COLUMNS.length;
 
 /** Numbers the statement's parameters in the order the parts' values are sent. */
 type NextParam = () => string;
@@ -36,11 +60,18 @@ const unnest = (param: NextParam, types: string[]) =>
  * statement has only the parts it has rows for (each shape a named prepared statement, parsed
  * and planned once per connection): parts without rows still cost planning and executor set-up.
  */
-const INSERTED = (param: NextParam) => `inserted AS (
+const INSERTED = (param: NextParam) => `numbered AS MATERIALIZED (
+  SELECT nextval('batches_seq_seq') AS seq, batch, n FROM jsonb_array_elements(${param()}::jsonb) WITH ORDINALITY AS b(batch, n)
+), inserted AS (
   INSERT INTO events (${EVENT_COLUMNS.join(', ')})
   SELECT ${EVENT_VALUES} FROM jsonb_array_elements(${param()}::jsonb) AS r
+  JOIN numbered n ON n.n = (r->>${EVENT_BATCH})::bigint
   ON CONFLICT (app_id, sender, id) DO NOTHING
-  RETURNING app_id, sender, id)`;
+  RETURNING seq, app_id, sender, id
+), stored_batches AS (
+  INSERT INTO batches (${BATCH_COLUMNS.join(', ')})
+  SELECT ${BATCH_VALUES} FROM numbered n
+  JOIN (SELECT seq / ${EVENT_SEQS_PER_BATCH} AS seq, count(*) AS events FROM inserted GROUP BY 1) c ON c.seq = n.seq)`;
 
 const PART_SQL = {
   profiles: (param: NextParam) => `profiles AS (
@@ -122,7 +153,8 @@ export class GroupStatement {
   private readonly owners = new Map<string, number>();
 
   constructor(private readonly records: IngestionRecord[]) {
-    const events: EventRow[] = [];
+    const batches: unknown[][] = [];
+    const events: unknown[][] = [];
     const aliases: unknown[][] = [];
     const profiles = new Map<string, [string, string, number, number]>();
     const keyUses = new Map<string, [string, string, number, number]>();
@@ -150,16 +182,19 @@ export class GroupStatement {
 
       const { batch: b } = record;
       const sender = senderOf(b);
-      const verified = verifiedFlag(b.verified);
-      for (const e of firstOccurrences(b.events)) {
+      const ordinal = batches.length + 1;
+      let candidates = 0;
+      firstOccurrences(b.events).forEach((e, position) => {
         const key = eventKey(b.appId, sender, e.id);
-        if (this.owners.has(key)) continue;
+        if (this.owners.has(key)) return;
         this.owners.set(key, index);
-        events.push(eventRow(b, e, sender, verified));
+        candidates++;
+        events.push([...eventRow(position, b, e, sender), ordinal]);
         if (e.aliasOf && b.userId !== null) {
           aliases.push([b.appId, sender, e.id, e.aliasOf, b.userId, b.receivedAt]);
         }
-      }
+      });
+      if (candidates > 0) batches.push(batchRow(0, b, sender, verifiedFlag(b.verified), 0));
       if (b.userId !== null) {
         const key = `${b.appId}\u0000${b.userId}`;
         const seen = profiles.get(key);
@@ -191,7 +226,11 @@ export class GroupStatement {
     this.query = {
       name: `signet_store_group:${parts.join('+')}`,
       text: statementText(parts),
-      values: [JSON.stringify(events), ...parts.flatMap((part) => columns(rows[part]))],
+      values: [
+        JSON.stringify(batches),
+        JSON.stringify(events),
+        ...parts.flatMap((part) => columns(rows[part])),
+      ],
     };
   }
 

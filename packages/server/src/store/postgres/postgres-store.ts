@@ -62,8 +62,8 @@ export function openPostgresStore(options: PostgresStoreOptions): Store {
       // Row locks: a purge's deletes never hold other apps' inserts back.
       purgePauses: false,
     }),
-    ...kyselyDataReader(db),
-    ...kyselyEventRetention(db),
+    ...kyselyDataReader(db, 'postgres'),
+    ...kyselyEventRetention(db, 'postgres'),
     ...kyselyStatisticsReader(db),
     ...kyselyAuditLog(db),
     ...kyselyUserEraser(db),

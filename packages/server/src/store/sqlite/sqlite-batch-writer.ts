@@ -10,7 +10,7 @@ import {
   senderOf,
   verifiedFlag,
 } from '../batch-rules.ts';
-import { EVENT_COLUMNS, eventRow } from '../event-row.ts';
+import { BATCH_COLUMNS, batchRow, EVENT_COLUMNS, eventRow, eventSeq } from '../event-row.ts';
 import type { BatchToStore, StoredBatch } from '../ingestion-writer.ts';
 import type { WrittenGroup } from '../written-group.ts';
 
@@ -93,11 +93,11 @@ export class SqliteBatchWriter {
 
   /** The group in one transaction, or null (nothing kept) as soon as one record fails. */
   private writeTogether(s: Statements, group: Pending[]): Outcome[] | null {
-    return this.transaction(s, () => {
+    return this.transaction(s, (seqs) => {
       const results: Outcome[] = [];
       for (const { record } of group) {
         try {
-          results.push(writeOne(s, record));
+          results.push(writeOne(s, record, seqs));
         } catch {
           s.rollback.run();
           return null;
@@ -109,11 +109,11 @@ export class SqliteBatchWriter {
 
   /** The group in one transaction, each record in a savepoint: a failing one rolls back alone. */
   private writeIsolated(s: Statements, group: Pending[]): Outcome[] {
-    return this.transaction(s, () =>
+    return this.transaction(s, (seqs) =>
       group.map(({ record }): Outcome => {
         s.savepoint.run();
         try {
-          const stored = writeOne(s, record);
+          const stored = writeOne(s, record, seqs);
           s.release.run();
           return stored;
         } catch (error) {
@@ -126,10 +126,11 @@ export class SqliteBatchWriter {
   }
 
   /** BEGIN, `write`, then COMMIT unless `write` ended the transaction itself. */
-  private transaction<T>(s: Statements, write: () => T): T {
+  private transaction<T>(s: Statements, write: (seqs: BatchSeqs) => T): T {
     s.begin.run();
     try {
-      const result = write();
+      // Read under the write lock: no other connection can take a batch seq until COMMIT.
+      const result = write({ last: s.lastBatchSeq.get() as number });
       if (this.connection.inTransaction) {
         const committing = performance.now();
         s.commit.run();
@@ -145,6 +146,11 @@ export class SqliteBatchWriter {
 
 type Statements = ReturnType<typeof prepare>;
 
+/** The last batch seq taken in this transaction: batch rows are inserted after their events. */
+interface BatchSeqs {
+  last: number;
+}
+
 function prepare(db: Database.Database) {
   return {
     begin: db.prepare('BEGIN IMMEDIATE'),
@@ -153,6 +159,13 @@ function prepare(db: Database.Database) {
     savepoint: db.prepare('SAVEPOINT batch'),
     release: db.prepare('RELEASE batch'),
     rollbackTo: db.prepare('ROLLBACK TO batch'),
+    // AUTOINCREMENT's counter: a seq once used (then erased) is never given again.
+    lastBatchSeq: db
+      .prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'batches'), 0)")
+      .pluck(),
+    insertBatch: db.prepare(
+      `INSERT INTO batches (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map(() => '?').join(', ')})`,
+    ),
     insertEvent: db.prepare(
       `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})
        ON CONFLICT (app_id, sender, id) DO NOTHING`,
@@ -195,8 +208,8 @@ function profileColumn(db: Database.Database, column: 'attributes' | 'unverified
 }
 
 /** One record, inside the group's transaction: its events if a batch, then its counters. */
-function writeOne(s: Statements, record: IngestionRecord): StoredBatch {
-  const stored = 'batch' in record ? writeEvents(s, record.batch) : NOTHING_STORED;
+function writeOne(s: Statements, record: IngestionRecord, seqs: BatchSeqs): StoredBatch {
+  const stored = 'batch' in record ? writeEvents(s, record.batch, seqs) : NOTHING_STORED;
   const { appId, at, outcome, events, failure: f } = countedOf(record);
   s.countOutcome.run(appId, hourOf(at), outcome.outcome, outcome.code ?? '', outcome.reason ?? '', events);
   if (f) {
@@ -217,13 +230,20 @@ function writeOne(s: Statements, record: IngestionRecord): StoredBatch {
   return stored;
 }
 
-/** A batch's new events, then what they change: the profile, aliases, the key's use. */
-function writeEvents(s: Statements, b: BatchToStore): StoredBatch {
-  const verified = verifiedFlag(b.verified);
+/**
+ * A batch's new events, its row when any was new (a re-sent batch leaves none), then what they
+ * change: the profile, aliases, the key's use.
+ */
+function writeEvents(s: Statements, b: BatchToStore, seqs: BatchSeqs): StoredBatch {
   const sender = senderOf(b);
+  const seq = seqs.last + 1;
   const fresh = firstOccurrences(b.events).filter(
-    (e) => s.insertEvent.run(...eventRow(b, e, sender, verified)).changes === 1,
+    (e, position) => s.insertEvent.run(...eventRow(eventSeq(seq, position), b, e, sender)).changes === 1,
   );
+  if (fresh.length > 0) {
+    s.insertBatch.run(...batchRow(seq, b, sender, verifiedFlag(b.verified), fresh.length));
+    seqs.last = seq;
+  }
   if (b.userId !== null) {
     s.upsertUser.run(b.appId, b.userId, b.receivedAt, b.receivedAt);
     if (fresh.some((e) => e.attributes)) {

@@ -63,8 +63,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       // The batch writer's connection polls for the lock: a purge must leave it gaps.
       purgePauses: true,
     }),
-    ...kyselyDataReader(db),
-    ...kyselyEventRetention(db),
+    ...kyselyDataReader(db, 'sqlite'),
+    ...kyselyEventRetention(db, 'sqlite'),
     ...kyselyStatisticsReader(db),
     ...kyselyAuditLog(db),
     ...kyselyUserEraser(db),

@@ -1,5 +1,5 @@
-// The PostgreSQL side of bench/event-format.mjs: what the same slimmer stored-event formats would
-// save PostgreSQL's backend, which is the ceiling of the one group lane (BENCHMARKS.md). Not
+// The PostgreSQL side of bench/event-format.mjs: what the same slimmer stored-event formats
+// (the one migration 006 shipped among them) save PostgreSQL's backend, which is the ceiling of the one group lane (BENCHMARKS.md). Not
 // Signet's code: each group of 32 twenty-event batches goes as the group statement sends it, one
 // JSON array of rows inserted with ON CONFLICT DO NOTHING (the slim formats also insert one
 // `batches` row per batch first, in the same transaction). Formats take turns in a database made
@@ -47,11 +47,24 @@ const SLIM = `
     unique (app, sender, id));
   create index on events (app, name, seq);`;
 
+/** Migration 006's format: text app id, derived event seqs, the time on events for the name index. */
+const SHIPPED = `
+  create table batches (seq bigint primary key, app_id text not null, batch_id text not null, user_id text,
+    anonymous_id text, sender text not null, sdk_name text, sdk_version text, verified integer, kid text,
+    received_at bigint not null, events integer not null);
+  create index on batches (app_id, received_at, seq);
+  create index on batches (app_id, user_id, received_at, seq);
+  create index on batches (app_id, verified, received_at, seq);
+  create table events (seq bigint primary key, app_id text not null, id text not null, type text not null,
+    name text, session_id text, sender text not null, received_at bigint not null, body text not null,
+    unique (app_id, sender, id));
+  create index on events (app_id, name, received_at, seq);`;
+
 let batchSeq = 0;
 
 /** Each format: its schema, and the statements that store one group. */
 const FORMATS = {
-  today: {
+  'before 006': {
     schema: TODAY,
     async store(client, group) {
       const rows = group.flatMap((b) => b.events.map((e) => todayRow(b, e)));
@@ -64,6 +77,64 @@ const FORMATS = {
          on conflict (app_id, sender, id) do nothing`,
         [JSON.stringify(rows)],
       );
+    },
+  },
+  'shipped (migration 006)': {
+    schema: SHIPPED,
+    async store(client, group) {
+      const batches = [];
+      const events = [];
+      for (const b of group) {
+        const seq = ++batchSeq;
+        const [
+          appId,
+          ,
+          type,
+          ,
+          userId,
+          anonymousId,
+          sessionId,
+          batchId,
+          sender,
+          sdkName,
+          sdkVersion,
+          verified,
+        ] = todayRow(b, b.events[0]);
+        batches.push([
+          seq,
+          appId,
+          batchId,
+          userId,
+          anonymousId,
+          sender,
+          sdkName,
+          sdkVersion,
+          verified,
+          'k1',
+          b.at,
+          20,
+        ]);
+        b.events.forEach((e, i) => {
+          events.push([seq * 1024 + i, appId, e.id, type, e.name, sessionId, sender, b.at, e.body]);
+        });
+      }
+      await client.query('begin');
+      await client.query(
+        `insert into events (seq, app_id, id, type, name, session_id, sender, received_at, body)
+         select (r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, (r->>7)::bigint, r->>8
+         from jsonb_array_elements($1::jsonb) as r
+         on conflict (app_id, sender, id) do nothing`,
+        [JSON.stringify(events)],
+      );
+      await client.query(
+        `insert into batches (seq, app_id, batch_id, user_id, anonymous_id, sender, sdk_name, sdk_version, verified,
+           kid, received_at, events)
+         select (r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, (r->>8)::integer, r->>9,
+           (r->>10)::bigint, (r->>11)::integer
+         from jsonb_array_elements($1::jsonb) as r`,
+        [JSON.stringify(batches)],
+      );
+      await client.query('commit');
     },
   },
   slim: { schema: SLIM, store: (client, group) => storeSlim(client, group, (e) => e.body) },

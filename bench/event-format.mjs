@@ -1,9 +1,9 @@
-// What a slimmer stored-event format would save the SQLite writer: today's events table (text
-// app id, fifteen columns, the sender-scoped unique key and the four filter indexes of the events
-// API) against a format with an integer app key and one `batches` row for what is constant
-// within a batch (user, verified, time, SDK, key, with the three batch-level filter indexes),
-// events keeping the unique key and the name index; and the same with each event's body
-// without the fields already stored in columns. Not Signet's code: the statements alone, 20-event
+// What a slimmer stored-event format saves the SQLite writer: the events table before migration
+// 006 (`today`: text app id, fifteen columns, the sender-scoped unique key and the four filter
+// indexes of the events API) against the format migration 006 shipped (one `batches` row for
+// what is constant within a batch, with the three batch-level filter indexes; events keeping the
+// unique key and the name index), a format with an integer app key as well, and the same with
+// each event's body without the fields already stored in columns. Not Signet's code: the statements alone, 20-event
 // batches in groups of 32 per transaction, WAL and synchronous=FULL as the server runs them,
 // formats taking turns. Prints the median CPU and wall time per batch and bytes per event.
 //
@@ -48,15 +48,72 @@ const SLIM = `
     unique (app, sender, id));
   create index events_app_name on events (app, name, seq);`;
 
+/** Migration 006's format: text app id, derived event seqs, the time on events for the name index. */
+const SHIPPED = `
+  create table batches (seq integer primary key autoincrement, app_id text not null, batch_id text not null,
+    user_id text, anonymous_id text, sender text not null, sdk_name text, sdk_version text, verified integer,
+    kid text, received_at integer not null, events integer not null);
+  create index batches_app_received on batches (app_id, received_at, seq);
+  create index batches_app_user_received on batches (app_id, user_id, received_at, seq);
+  create index batches_app_verified_received on batches (app_id, verified, received_at, seq);
+  create table events (seq integer primary key, app_id text not null, id text not null, type text not null,
+    name text, session_id text, sender text not null, received_at integer not null, body text not null,
+    unique (app_id, sender, id));
+  create index events_app_name_received on events (app_id, name, received_at, seq);`;
+
 /** Each format: its schema, and how it stores one batch with prepared statements. */
 const FORMATS = {
-  today(db) {
+  'before 006'(db) {
     db.exec(TODAY);
     const event = db.prepare(`insert into events (app_id, id, type, name, user_id, anonymous_id, session_id,
       batch_id, sender, sdk_name, sdk_version, verified, received_at, body, kid)
       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (app_id, sender, id) do nothing`);
     return (b) => {
       for (const e of b.events) event.run(...todayRow(b, e));
+    };
+  },
+  'shipped (migration 006)'(db) {
+    db.exec(SHIPPED);
+    const batch =
+      db.prepare(`insert into batches (seq, app_id, batch_id, user_id, anonymous_id, sender, sdk_name,
+      sdk_version, verified, kid, received_at, events) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const event =
+      db.prepare(`insert into events (seq, app_id, id, type, name, session_id, sender, received_at, body)
+      values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (app_id, sender, id) do nothing`);
+    let seq = 0;
+    return (b) => {
+      seq++;
+      const [
+        appId,
+        ,
+        type,
+        ,
+        userId,
+        anonymousId,
+        sessionId,
+        batchId,
+        sender,
+        sdkName,
+        sdkVersion,
+        verified,
+      ] = todayRow(b, b.events[0]);
+      b.events.forEach((e, i) => {
+        event.run(seq * 1024 + i, appId, e.id, type, e.name, sessionId, sender, b.at, e.body);
+      });
+      batch.run(
+        seq,
+        appId,
+        batchId,
+        userId,
+        anonymousId,
+        sender,
+        sdkName,
+        sdkVersion,
+        verified,
+        'k1',
+        b.at,
+        b.events.length,
+      );
     };
   },
   slim: (db) => slim(db, (e) => e.body),

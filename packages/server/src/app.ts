@@ -141,29 +141,32 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  await app.register(cookie);
   const sessions = await AdminSessions.create(store, options.adminToken, { ttlMs: SESSION_TTL_MS, now });
   const audit = new AdminAudit(store, now);
   const sessionDeps = { adminToken: options.adminToken, sessions, throttle: adminThrottle, audit };
 
   await app.register(cors, { delegator: ingestCors, hideOptionsRoute: true });
   await app.register(ingestRoutes, { store, registry, metrics, rateLimits, now });
-  await app.register(adminSessionRoutes, { prefix: '/admin/v1', ...sessionDeps });
-  await app.register(
-    async (admin) => {
-      admin.addHook('onRequest', requireAdmin(options.adminToken, sessions, adminThrottle, audit));
-      const deps = { store, registry, now, audit };
-      await admin.register(adminWhoAmIRoutes, sessionDeps);
-      await admin.register(adminAppRoutes, deps);
-      await admin.register(adminKeyRoutes, deps);
-      await admin.register(adminJwksRoutes, deps);
-      await admin.register(adminDataRoutes, deps);
-      await admin.register(adminStatsRoutes, deps);
-      await admin.register(adminAuditRoutes, deps);
-      await admin.register(adminErasureRoutes, deps);
-    },
-    { prefix: '/admin/v1' },
-  );
+  // Cookies only where the dashboard's session is read or set: ingestion never parses them.
+  await app.register(async (adminApi) => {
+    await adminApi.register(cookie);
+    await adminApi.register(adminSessionRoutes, { prefix: '/admin/v1', ...sessionDeps });
+    await adminApi.register(
+      async (admin) => {
+        admin.addHook('onRequest', requireAdmin(options.adminToken, sessions, adminThrottle, audit));
+        const deps = { store, registry, now, audit };
+        await admin.register(adminWhoAmIRoutes, sessionDeps);
+        await admin.register(adminAppRoutes, deps);
+        await admin.register(adminKeyRoutes, deps);
+        await admin.register(adminJwksRoutes, deps);
+        await admin.register(adminDataRoutes, deps);
+        await admin.register(adminStatsRoutes, deps);
+        await admin.register(adminAuditRoutes, deps);
+        await admin.register(adminErasureRoutes, deps);
+      },
+      { prefix: '/admin/v1' },
+    );
+  });
   await app.register(healthRoutes, { store, metrics, metricsToken: config.metricsToken });
   await app.register(dashboardRoutes, {
     dir: options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir,

@@ -19,9 +19,9 @@ export interface DeletedChunk {
 export interface EventRetention {
   /**
    * Deletes at most `limit` of the app's events received before `before` (ms), oldest first,
-   * along the batches' (app_id, received_at, seq) index, starting after `after` when given: a pass goes on
-   * from where its last chunk ended, so PostgreSQL's index scan does not walk again over the
-   * entries of rows it deleted (dead until vacuum).
+   * along the batches' (app_id, received_at, seq) index, starting after `after` when given: a
+   * pass goes on from where its last chunk ended, so PostgreSQL's index scan does not walk again
+   * over the entries of rows it deleted (dead until vacuum).
    */
   deleteEventsBefore(
     appId: string,

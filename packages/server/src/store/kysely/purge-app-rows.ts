@@ -5,13 +5,13 @@ import type { Database } from '../schema.ts';
 /** Rows deleted per statement: a few milliseconds of work each. */
 export const PURGE_CHUNK = 2_000;
 /**
- * Deletes every row a deleted app left (events, profiles, aliases, auth failures and outcome
- * counts, and its batches), the big tables in chunks of PURGE_CHUNK rows, each chunk its own statement (followed by
- * a pause where the backend needs one), so a purge of millions of events never keeps ingestion
- * waiting. Each chunk starts
- * where the last one ended along an index (keyset): starting from the app's first row each time
- * would make PostgreSQL step over every row already deleted and not yet vacuumed, again and
- * again (measured: 300,000 events took 21 s that way, quadratic). Safe to repeat.
+ * Deletes every row a deleted app left (events, batches, profiles, aliases, auth failures and
+ * outcome counts), the big tables in chunks of PURGE_CHUNK rows, each chunk its own statement
+ * (followed by a pause where the backend needs one), so a purge of millions of events never keeps
+ * ingestion waiting. Each chunk starts where the last one ended along an index (keyset):
+ * starting from the app's first row each time would make PostgreSQL step over every row already
+ * deleted and not yet vacuumed, again and again (measured: 300,000 events took 21 s that way,
+ * quadratic). Safe to repeat.
  */
 export async function purgeAppRows(
   db: Kysely<Database>,

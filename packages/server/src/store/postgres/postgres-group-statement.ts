@@ -61,7 +61,8 @@ const unnest = (param: NextParam, types: string[]) =>
  * and planned once per connection): parts without rows still cost planning and executor set-up.
  */
 const INSERTED = (param: NextParam) => `numbered AS MATERIALIZED (
-  SELECT nextval('batches_seq_seq') AS seq, batch, n FROM jsonb_array_elements(${param()}::jsonb) WITH ORDINALITY AS b(batch, n)
+  SELECT nextval('batches_seq_seq') AS seq, batch, n
+  FROM jsonb_array_elements(${param()}::jsonb) WITH ORDINALITY AS b(batch, n)
 ), inserted AS (
   INSERT INTO events (${EVENT_COLUMNS.join(', ')})
   SELECT ${EVENT_VALUES} FROM jsonb_array_elements(${param()}::jsonb) AS r
@@ -71,7 +72,8 @@ const INSERTED = (param: NextParam) => `numbered AS MATERIALIZED (
 ), stored_batches AS (
   INSERT INTO batches (${BATCH_COLUMNS.join(', ')})
   SELECT ${BATCH_VALUES} FROM numbered n
-  JOIN (SELECT seq / ${EVENT_SEQS_PER_BATCH} AS seq, count(*) AS events FROM inserted GROUP BY 1) c ON c.seq = n.seq)`;
+  JOIN (SELECT seq / ${EVENT_SEQS_PER_BATCH} AS seq, count(*) AS events FROM inserted GROUP BY 1) c
+    ON c.seq = n.seq)`;
 
 const PART_SQL = {
   profiles: (param: NextParam) => `profiles AS (

@@ -81,3 +81,56 @@ export const slimEventRow = (batchSeq, e, body) => [
   'verified:user-1',
   body,
 ];
+
+/**
+ * The format migration 006 shipped, for batch number `seq`: its batch row (seq, app_id, batch_id,
+ * user_id, anonymous_id, sender, sdk_name, sdk_version, verified, kid, received_at, events) and
+ * its event rows (seq × 1024 + position, app_id, id, type, name, session_id, sender, received_at,
+ * body), from the same values as todayRow.
+ */
+export function shippedRows(seq, b) {
+  const [
+    appId,
+    ,
+    type,
+    ,
+    userId,
+    anonymousId,
+    sessionId,
+    batchId,
+    sender,
+    sdkName,
+    sdkVersion,
+    verified,
+    ,
+    ,
+    kid,
+  ] = todayRow(b, b.events[0]);
+  return {
+    batch: [
+      seq,
+      appId,
+      batchId,
+      userId,
+      anonymousId,
+      sender,
+      sdkName,
+      sdkVersion,
+      verified,
+      kid,
+      b.at,
+      b.events.length,
+    ],
+    events: b.events.map((e, i) => [
+      seq * 1024 + i,
+      appId,
+      e.id,
+      type,
+      e.name,
+      sessionId,
+      sender,
+      b.at,
+      e.body,
+    ]),
+  };
+}

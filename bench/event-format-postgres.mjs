@@ -15,6 +15,7 @@ import {
   batch,
   EVENTS_PER_BATCH,
   median,
+  shippedRows,
   slimBatchRow,
   slimEventRow,
   todayRow,
@@ -85,38 +86,9 @@ const FORMATS = {
       const batches = [];
       const events = [];
       for (const b of group) {
-        const seq = ++batchSeq;
-        const [
-          appId,
-          ,
-          type,
-          ,
-          userId,
-          anonymousId,
-          sessionId,
-          batchId,
-          sender,
-          sdkName,
-          sdkVersion,
-          verified,
-        ] = todayRow(b, b.events[0]);
-        batches.push([
-          seq,
-          appId,
-          batchId,
-          userId,
-          anonymousId,
-          sender,
-          sdkName,
-          sdkVersion,
-          verified,
-          'k1',
-          b.at,
-          20,
-        ]);
-        b.events.forEach((e, i) => {
-          events.push([seq * 1024 + i, appId, e.id, type, e.name, sessionId, sender, b.at, e.body]);
-        });
+        const rows = shippedRows(++batchSeq, b);
+        batches.push(rows.batch);
+        events.push(...rows.events);
       }
       await client.query('begin');
       await client.query(

@@ -17,6 +17,7 @@ import {
   batch,
   EVENTS_PER_BATCH,
   median,
+  shippedRows,
   slimBatchRow,
   slimEventRow,
   todayRow,
@@ -82,38 +83,9 @@ const FORMATS = {
       values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (app_id, sender, id) do nothing`);
     let seq = 0;
     return (b) => {
-      seq++;
-      const [
-        appId,
-        ,
-        type,
-        ,
-        userId,
-        anonymousId,
-        sessionId,
-        batchId,
-        sender,
-        sdkName,
-        sdkVersion,
-        verified,
-      ] = todayRow(b, b.events[0]);
-      b.events.forEach((e, i) => {
-        event.run(seq * 1024 + i, appId, e.id, type, e.name, sessionId, sender, b.at, e.body);
-      });
-      batch.run(
-        seq,
-        appId,
-        batchId,
-        userId,
-        anonymousId,
-        sender,
-        sdkName,
-        sdkVersion,
-        verified,
-        'k1',
-        b.at,
-        b.events.length,
-      );
+      const rows = shippedRows(++seq, b);
+      for (const row of rows.events) event.run(...row);
+      batch.run(...rows.batch);
     };
   },
   slim: (db) => slim(db, (e) => e.body),

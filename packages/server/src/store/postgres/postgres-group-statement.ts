@@ -122,21 +122,34 @@ const PART_SQL = {
 
 type Part = keyof typeof PART_SQL;
 
+/*
+ * What the statement answers: how many events of each batch it inserted, one row per batch (a
+ * group of 16 twenty-event batches answers 16 rows, not 320), or, when the group merges
+ * profiles, each inserted event, which the merge needs to know.
+ */
+const ANSWERS = {
+  counts: `SELECT n.n AS batch, count(*) AS accepted FROM inserted i JOIN numbered n
+  ON n.seq = i.seq / ${EVENT_SEQS_PER_BATCH} GROUP BY n.n`,
+  events: 'SELECT app_id, sender, id FROM inserted',
+};
+type Answer = keyof typeof ANSWERS;
+
 /** The statement's text for a group with rows for `parts`, built once per shape. */
 const statementTexts = new Map<string, string>();
-function statementText(parts: Part[]): string {
-  const shape = parts.join('+');
+function statementText(shape: string, parts: Part[], answer: Answer): string {
   let text = statementTexts.get(shape);
   if (text === undefined) {
     let n = 0;
     const param = () => `$${++n}`;
     const ctes = [INSERTED(param), ...parts.map((part) => PART_SQL[part](param))];
-    text = `WITH ${ctes.join(',\n')}\nSELECT app_id, sender, id FROM inserted`;
+    text = `WITH ${ctes.join(',\n')}\n${ANSWERS[answer]}`;
     statementTexts.set(shape, text);
   }
   return text;
 }
 
+/** A row of the statement's answer: a batch's count (by its place in the group), or an event. */
+type AnswerRow = { batch: string; accepted: string } | InsertedRow;
 type InsertedRow = { app_id: string; sender: string; id: string };
 
 /**
@@ -153,6 +166,8 @@ export class GroupStatement {
   readonly mergesProfiles: boolean;
   /** Each event sent, by identity: the index of the record that sent it first in the group. */
   private readonly owners = new Map<string, number>();
+  /** The record of each batch row, by the batch's place in the group (1-based, as `n.n`). */
+  private readonly batchOwners: number[] = [];
 
   constructor(private readonly records: IngestionRecord[]) {
     const batches: unknown[][] = [];
@@ -196,7 +211,10 @@ export class GroupStatement {
           aliases.push([b.appId, sender, e.id, e.aliasOf, b.userId, b.receivedAt]);
         }
       });
-      if (candidates > 0) batches.push(batchRow(0, b, sender, verifiedFlag(b.verified), 0));
+      if (candidates > 0) {
+        batches.push(batchRow(0, b, sender, verifiedFlag(b.verified), 0));
+        this.batchOwners.push(index);
+      }
       if (b.userId !== null) {
         const key = `${b.appId}\u0000${b.userId}`;
         const seen = profiles.get(key);
@@ -225,9 +243,11 @@ export class GroupStatement {
       failures: newestFailures(failures),
     };
     const parts = (Object.keys(PART_SQL) as Part[]).filter((part) => rows[part].length > 0);
+    const answer: Answer = mergesProfiles ? 'events' : 'counts';
+    const shape = `${parts.join('+')}:${answer}`;
     this.query = {
-      name: `signet_store_group:${parts.join('+')}`,
-      text: statementText(parts),
+      name: `signet_store_group:${shape}`,
+      text: statementText(shape, parts, answer),
       values: [
         JSON.stringify(batches),
         JSON.stringify(events),
@@ -236,12 +256,15 @@ export class GroupStatement {
     };
   }
 
-  /** Each record's accepted and duplicate events, from the rows the statement inserted. */
-  stored(inserted: InsertedRow[]): StoredBatch[] {
+  /** Each record's accepted and duplicate events, from the statement's answer. */
+  stored(answer: AnswerRow[]): StoredBatch[] {
     const accepted = this.records.map(() => 0);
-    for (const row of inserted) {
-      const owner = this.owners.get(eventKey(row.app_id, row.sender, row.id));
-      if (owner !== undefined) accepted[owner] = (accepted[owner] ?? 0) + 1;
+    const add = (owner: number | undefined, events: number) => {
+      if (owner !== undefined) accepted[owner] = (accepted[owner] ?? 0) + events;
+    };
+    for (const row of answer) {
+      if ('batch' in row) add(this.batchOwners[Number(row.batch) - 1], Number(row.accepted));
+      else add(this.owners.get(eventKey(row.app_id, row.sender, row.id)), 1);
     }
     return this.records.map((record, i) => {
       const sent = 'batch' in record ? record.batch.events.length : 0;
@@ -253,7 +276,8 @@ export class GroupStatement {
    * The profile merges the inserted events call for: per profile and column, its new
    * `attributes` events in group order (batches in arrival order, events in batch order).
    */
-  profileMerges(inserted: InsertedRow[]): ProfileMerge[] {
+  profileMerges(answer: AnswerRow[]): ProfileMerge[] {
+    const inserted = answer.filter((row): row is InsertedRow => 'id' in row);
     const fresh = new Set(inserted.map((row) => eventKey(row.app_id, row.sender, row.id)));
     const merges = new Map<string, ProfileMerge>();
     this.records.forEach((record, index) => {

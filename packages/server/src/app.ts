@@ -21,7 +21,7 @@ import { AppRegistry } from './auth/app-registry.ts';
 import { checkConfig, DEFAULT_CONFIG, type ServerConfig } from './config.ts';
 import { ApiError } from './errors.ts';
 import { answerClientError, answerFrameworkError } from './http-layer-errors.ts';
-import { ingestCors } from './ingest-cors.ts';
+import { INGEST_CORS } from './ingest-cors.ts';
 import { JwksProviders } from './jwks/jwks-providers.ts';
 import { createMetrics } from './metrics.ts';
 import { createRateLimits } from './rate-limits.ts';
@@ -145,8 +145,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const audit = new AdminAudit(store, now);
   const sessionDeps = { adminToken: options.adminToken, sessions, throttle: adminThrottle, audit };
 
-  await app.register(cors, { delegator: ingestCors, hideOptionsRoute: true });
-  await app.register(ingestRoutes, { store, registry, metrics, rateLimits, now });
+  await app.register(
+    async (ingestion) => {
+      await ingestion.register(cors, INGEST_CORS);
+      await ingestion.register(ingestRoutes, { store, registry, metrics, rateLimits, now });
+    },
+    { prefix: '/v1/apps' },
+  );
   // Cookies only where the dashboard's session is read or set: ingestion never parses them.
   await app.register(async (adminApi) => {
     await adminApi.register(cookie);

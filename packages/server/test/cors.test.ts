@@ -39,6 +39,17 @@ describe('CORS', () => {
     expect(String(res.headers['access-control-expose-headers'])).toMatch(/retry-after/);
   });
 
+  it('lets the page read an error answer of the ingestion route', async () => {
+    const res = await server.app.inject({
+      method: 'POST',
+      url: `/v1/apps/${appId}/batch`,
+      headers: { origin: 'https://shop.example', 'content-type': 'application/json' },
+      payload: { batchId: 'not enough' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+  });
+
   it('gives the admin API no CORS headers', async () => {
     const res = await server.app.inject({
       method: 'GET',

@@ -16,10 +16,13 @@ export interface IngestDeps {
   now: () => number;
 }
 
-/** `POST /v1/apps/:appId/batch` (SPEC §3–§4): validate, check the token per the app's mode, store. */
+/**
+ * `POST /v1/apps/:appId/batch` (SPEC §3–§4): validate, check the token per the app's mode, store.
+ * Registered under the prefix `/v1/apps`, with the ingestion CORS (ingest-cors.ts).
+ */
 export async function ingestRoutes(app: FastifyInstance, deps: IngestDeps): Promise<void> {
   app.post<{ Params: { appId: string }; Body: Batch }>(
-    '/v1/apps/:appId/batch',
+    '/:appId/batch',
     {
       bodyLimit: LIMITS.maxBodyBytes,
       attachValidation: true,

@@ -26,6 +26,7 @@ import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 import { type CpuShares, cpuShares, cpuSnapshot } from './cpu-shares.ts';
 import { type WriterShares, writerShares, writerSnapshot } from './writer-groups.ts';
+import { writerLimits } from './writer-limit.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Turns per server in the main scenario (A B C A B C …); each figure is the median of them. */
@@ -54,8 +55,17 @@ interface Scenario {
 
 const ALL: ServerKey[] = ['bare', 'sqlite', 'sqlite-normal', 'sqlite-inline', 'postgres', 'compare'];
 const SWEPT: ServerKey[] = ['bare', 'sqlite', 'postgres'];
+/** The batch shape of issue #19: the ratios, and the writer limit's shape (writer-limit.ts). */
+const MAIN: Scenario = {
+  name: 'main',
+  events: 20,
+  connections: 32,
+  tokenChurn: 0,
+  rounds: ROUNDS,
+  servers: ALL,
+};
 const SCENARIOS: Scenario[] = [
-  { name: 'main', events: 20, connections: 32, tokenChurn: 0, rounds: ROUNDS, servers: ALL },
+  MAIN,
   { name: 'churn-50', events: 20, connections: 32, tokenChurn: 50, rounds: SWEEP_ROUNDS, servers: SWEPT },
   { name: 'events-1', events: 1, connections: 32, tokenChurn: 0, rounds: SWEEP_ROUNDS, servers: SWEPT },
   { name: 'events-100', events: 100, connections: 32, tokenChurn: 0, rounds: SWEEP_ROUNDS, servers: SWEPT },
@@ -333,6 +343,36 @@ function summarise(scenario: Scenario, rounds: Round[], servers: Server[]) {
   });
 }
 
+/**
+ * Each Signet server's writer limit (writer-limit.ts), from its rounds of the main batch shape at
+ * every connection count: the figure a ratio cannot pass by overlapping the threads better.
+ */
+function writerLimitsOf(rounds: Round[]) {
+  const shape = SCENARIOS.filter((s) => s.events === MAIN.events && s.tokenChurn === MAIN.tokenChurn).map(
+    (s) => s.name,
+  );
+  const bare = median(
+    rounds
+      .filter((r) => r.scenario === MAIN.name && r.server === 'bare node:http')
+      .map((r) => r.batchesPerSecond),
+  );
+  return writerLimits(
+    rounds.flatMap((r) =>
+      r.writer && shape.includes(r.scenario)
+        ? [
+            {
+              server: r.server,
+              batchesPerSecond: r.batchesPerSecond,
+              batchesPerGroup: r.writer.batchesPerGroup,
+              msPerGroup: r.writer.msPerGroup,
+            },
+          ]
+        : [],
+    ),
+    bare,
+  );
+}
+
 async function main() {
   requireWrk();
   const wanted = (key: ServerKey) =>
@@ -418,11 +458,18 @@ async function main() {
       );
       console.table(summaries[scenario.name]);
     }
+    const limits = writerLimitsOf(rounds);
+    if (limits.length > 0) {
+      console.log(
+        `\nwriter limit (${MAIN.events}-event batches, one token, every connection count; bare is the main scenario's median)`,
+      );
+      console.table(limits);
+    }
     const peak = Object.fromEntries(servers.map((s) => [s.name, memoryMb(s.child, 'VmHWM')]));
     console.log('\npeak RSS (MB) over the whole run:', peak);
     writeFileSync(
       join(root, 'bench/results.json'),
-      `${JSON.stringify({ at: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds: SECONDS, scenarios: SCENARIOS, rounds, summaries, peakRssMb: peak }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, seconds: SECONDS, scenarios: SCENARIOS, rounds, summaries, writerLimits: limits, peakRssMb: peak }, null, 2)}\n`,
     );
   } finally {
     // SIGINT: the servers shut down cleanly, so a --cpu-prof is written.

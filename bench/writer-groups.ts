@@ -18,6 +18,8 @@ export interface WriterShares {
   /** Share of that time spent in COMMIT (WAL writes, fsync); null on PostgreSQL. */
   commitShare: number | null;
   batchesPerGroup: number;
+  /** Milliseconds the writer held each group, on average (writer-limit.ts fits it to the size). */
+  msPerGroup: number;
 }
 
 /**
@@ -56,5 +58,6 @@ export function writerShares(
     commitShare: after.commits > before.commits && held > 0 ? round2(commit / held) : null,
     batchesPerGroup:
       Math.round(((after.records - before.records) / (after.groups - before.groups)) * 10) / 10,
+    msPerGroup: Math.round((held / (after.groups - before.groups)) * 1e6) / 1e3,
   };
 }
